@@ -1,0 +1,161 @@
+"""Mailroom's configuration: one frozen, typed object read at start-up."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from mailroom.errors import ConfigurationError
+from mailroom.models import Importance
+
+
+class Section(BaseModel):
+    """Base of every configuration section: frozen, unknown keys refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class MailboxConfig(Section):
+    """One watched mailbox and the folders watched in it."""
+
+    address: str
+    folders: list[str] = ["Inbox", "SentItems"]
+
+
+class MailConfig(Section):
+    """Which mail system serves the mailboxes."""
+
+    kind: Literal["local", "graph"] = "local"
+    client_state_secret: SecretStr = SecretStr("local-client-state")
+    subscription_minutes: int = Field(default=4230, ge=5, le=10080)
+    renew_before_minutes: int = Field(default=720, ge=1)
+    own_domains: list[str] = []
+
+
+class TrackerConfig(Section):
+    """One connected tool."""
+
+    kind: Literal["local"] = "local"
+    project: str = "HELP"
+    reply_on_modify: Literal["reply_all", "reply", "none"] = "reply_all"
+
+
+class Criteria(Section):
+    """Conditions of a routing rule; every one given must hold."""
+
+    mailbox: list[str] = []
+    sender: list[str] = []
+    sender_domain: list[str] = []
+    recipient: list[str] = []
+    subject: str | None = None
+    body: str | None = None
+    importance: list[Importance] = []
+    has_attachments: bool | None = None
+    headers: dict[str, str] = {}
+
+
+class RouteConfig(Section):
+    """A routing rule: the first that matches wins unless it says go on."""
+
+    name: str
+    match: Criteria = Criteria()
+    tools: list[str]
+    continue_matching: bool = False
+
+
+class FieldMapConfig(Section):
+    """How mail values and body `Key: Value` lines become ticket fields."""
+
+    body_keys: dict[str, str] = {}
+    importance_field: str | None = "severity"
+    importance_values: dict[Importance, str] = {
+        "low": "Low",
+        "normal": "Medium",
+        "high": "High",
+    }
+    allowed_values: dict[str, list[str]] = {}
+
+
+class ThreadingConfig(Section):
+    """Threading policies."""
+
+    subject_change: Literal["linked_new", "comment"] = "linked_new"
+    forward: Literal["linked_new", "comment"] = "linked_new"
+
+
+class AcknowledgementConfig(Section):
+    """The reply sent to a requester once their tickets exist."""
+
+    enabled: bool = True
+    subject: str = "[{{ tickets[0].key }}] {{ subject }}"
+    body: str = (
+        "Hello {{ requester_name or 'there' }},\n\n"
+        "we have received your message and opened:\n"
+        "{% for ticket in tickets %}"
+        "  {{ ticket.key }}: {{ ticket.url }}\n"
+        "{% endfor %}"
+        "{% if problems %}\nSome values could not be used:\n"
+        "{% for problem in problems %}"
+        "  {{ problem.field }} = {{ problem.value }}: {{ problem.reason }}\n"
+        "{% endfor %}{% endif %}"
+        "\nReply to this mail to add to the ticket.\n"
+    )
+
+
+class RuntimeConfig(Section):
+    """Where the local parts keep their data and which address they serve."""
+
+    data_dir: str = ".mailroom"
+    public_url: str = "http://127.0.0.1:7071"
+    marker_header: str = "X-Mailroom-Id"
+    message_id_domain: str = "mailroom.invalid"
+
+
+class Config(Section):
+    """The whole configuration."""
+
+    mailboxes: list[MailboxConfig]
+    mail: MailConfig = MailConfig()
+    trackers: dict[str, TrackerConfig]
+    routes: list[RouteConfig]
+    fields: FieldMapConfig = FieldMapConfig()
+    threading: ThreadingConfig = ThreadingConfig()
+    acknowledgement: AcknowledgementConfig = AcknowledgementConfig()
+    runtime: RuntimeConfig = RuntimeConfig()
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Check that every route names a configured tool."""
+        for route in self.routes:
+            unknown = [tool for tool in route.tools if tool not in self.trackers]
+            if unknown:
+                raise ValueError(
+                    f"route {route.name!r} names tools {unknown} that are not "
+                    "under 'trackers'; add them there or fix the route"
+                )
+
+
+def parse_config(text: str, source: str = "configuration") -> Config:
+    """Validate YAML text into a Config, naming the bad key on failure."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigurationError(f"{source} is not valid YAML: {exc}") from exc
+
+    if not isinstance(data, dict):
+        raise ConfigurationError(f"{source} must be a mapping at the top level")
+
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigurationError(_describe(exc, source)) from None
+
+
+def _describe(exc: ValidationError, source: str) -> str:
+    """Name each bad key without echoing its value (it may be a secret)."""
+    lines = [f"{source} has {exc.error_count()} problem(s):"]
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        lines.append(f"  {where}: {error['msg']}")
+    return "\n".join(lines)

@@ -1,0 +1,198 @@
+"""The normalized mail and the decisions Mailroom takes about it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Importance = Literal["low", "normal", "high"]
+
+
+class Model(BaseModel):
+    """Base of every Mailroom model: immutable, no unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Address(Model):
+    """One mailbox address with its decoded display name."""
+
+    email: str
+    name: str = ""
+
+
+class Header(Model):
+    """One header as it arrived, its value decoded to text."""
+
+    name: str
+    value: str
+
+
+class Attachment(Model):
+    """A file carried by a mail; its bytes travel separately, by hash."""
+
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    content_id: str | None = None
+    inline: bool = False
+
+
+class AttachmentData(Model):
+    """An attachment's description with its bytes, as the parser yields it."""
+
+    meta: Attachment
+    data: bytes = Field(repr=False)
+
+
+class NormalizedMail(Model):
+    """A parsed mail in the shape every rule works on."""
+
+    message_id: str | None = None
+    in_reply_to: list[str] = []
+    references: list[str] = []
+    subject: str = ""
+    sender: Address | None = None
+    reply_to: list[Address] = []
+    to: list[Address] = []
+    cc: list[Address] = []
+    date: datetime | None = None
+    importance: Importance = "normal"
+    headers: list[Header] = []
+    content_type: str = "text/plain"
+    report_type: str | None = None
+    text_body: str = ""
+    html_body: str | None = None
+    attachments: list[Attachment] = []
+    defects: list[str] = []
+
+    def header(self, name: str) -> str | None:
+        """Return the first value of the header `name`, case-insensitively."""
+        wanted = name.lower()
+        for header in self.headers:
+            if header.name.lower() == wanted:
+                return header.value
+        return None
+
+
+class ParsedMail(Model):
+    """The parser's result: the mail and the bytes of its attachments."""
+
+    mail: NormalizedMail
+    files: list[AttachmentData] = []
+
+
+class MailboxItem(Model):
+    """Where a mail sits in a mailbox, as the mailbox reports it."""
+
+    mailbox: str
+    folder: str
+    item_id: str
+    conversation_id: str | None = None
+    received_at: datetime | None = None
+
+
+class FetchedMail(Model):
+    """A mail fetched from a mailbox: its item and its raw MIME."""
+
+    item: MailboxItem
+    raw: bytes = Field(repr=False)
+
+
+MailKind = Literal[
+    "new", "reply", "forward", "auto_reply", "bounce", "list", "own", "sent"
+]
+
+
+class Classification(Model):
+    """What kind of mail this is, and the signal that said so."""
+
+    kind: MailKind
+    reason: str
+    acknowledge: bool = True
+
+    @property
+    def automated(self) -> bool:
+        """Tell whether the mail came from a machine, not a person."""
+        return self.kind in ("auto_reply", "bounce", "list", "own")
+
+
+class TicketRef(Model):
+    """A ticket in one tool."""
+
+    tool: str
+    key: str
+    url: str
+
+
+ThreadAction = Literal["new", "comment", "linked_new", "skip"]
+
+
+class ThreadDecision(Model):
+    """Which ticket a mail belongs to, and why."""
+
+    action: ThreadAction
+    tickets: dict[str, str] = {}
+    signal: str
+    reason: str
+
+
+class RouteDecision(Model):
+    """Which tools a new mail goes to, and the rule that chose them."""
+
+    route: str | None
+    tools: list[str] = []
+    reason: str
+
+
+class FieldProblem(Model):
+    """A value from the mail that does not fit the field it was meant for."""
+
+    field: str
+    value: str
+    reason: str
+
+
+class TicketFields(Model):
+    """Ticket fields extracted from a mail, with what did not fit."""
+
+    values: dict[str, str] = {}
+    problems: list[FieldProblem] = []
+
+
+class TicketDraft(Model):
+    """Everything a tracker needs to open a ticket for a mail."""
+
+    correlation_id: str
+    summary: str
+    description: str
+    requester: Address | None = None
+    fields: dict[str, str] = {}
+    problems: list[FieldProblem] = []
+
+
+class CommentDraft(Model):
+    """A comment to add to a ticket, idempotent by its correlation id."""
+
+    correlation_id: str
+    author: Address | None = None
+    body: str
+    public: bool = True
+    outgoing: bool = False
+
+
+class OutgoingMail(Model):
+    """A mail Mailroom sends: an acknowledgement, a reply or a new mail."""
+
+    message_id: str
+    to: list[Address]
+    cc: list[Address] = []
+    subject: str
+    text_body: str
+    html_body: str | None = None
+    in_reply_to: str | None = None
+    references: list[str] = []
+    headers: dict[str, str] = {}

@@ -35,3 +35,7 @@ class BlobNotFoundError(PermanentError):
 
 class MalformedInputError(PermanentError):
     """A notification, queue message or mail that cannot be read."""
+
+
+class DeltaExpiredError(PermanentError):
+    """A delta link the mail system no longer honours; resync the folder."""

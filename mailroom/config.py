@@ -31,7 +31,8 @@ class MailConfig(Section):
     client_state_secret: SecretStr = SecretStr("local-client-state")
     subscription_minutes: int = Field(default=4230, ge=5, le=10080)
     renew_before_minutes: int = Field(default=720, ge=1)
-    own_domains: list[str] = []
+    initial_sync: Literal["skip_existing", "all"] = "skip_existing"
+    function_key: SecretStr | None = None
 
 
 class TrackerConfig(Section):

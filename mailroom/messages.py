@@ -27,7 +27,7 @@ class LifecycleEvent(Model):
     event: Literal["reauthorizationRequired", "subscriptionRemoved", "missed"]
 
 
-DeliveryAction = Literal["create", "comment", "linked_new", "event"]
+DeliveryAction = Literal["create", "comment", "linked_new", "note", "event"]
 
 
 class DeliveryRequest(Model):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import Field
 
@@ -39,3 +39,45 @@ class DeltaPage(Model):
 
     item_ids: list[str] = []
     delta_link: str
+
+
+class SubscriptionPlan(Model):
+    """What to change so that the subscriptions match the configuration."""
+
+    create: list[tuple[str, str]] = []
+    renew: list[str] = []
+    delete: list[str] = []
+
+
+def plan_subscriptions(
+    wanted: list[tuple[str, str]],
+    existing: list[Subscription],
+    notification_url: str,
+    renew_before: timedelta,
+    now: datetime,
+) -> SubscriptionPlan:
+    """Decide which subscriptions to create, renew and delete.
+
+    `wanted` holds (mailbox, folder) pairs. A subscription that points at
+    another URL, duplicates another, or watches nothing wanted is deleted;
+    one that expires within `renew_before` is renewed.
+    """
+    keep: dict[tuple[str, str], Subscription] = {}
+    delete: list[str] = []
+    wanted_keys = {_pair(mailbox, folder) for mailbox, folder in wanted}
+    for sub in sorted(existing, key=lambda s: s.expires_at, reverse=True):
+        pair = _pair(sub.mailbox, sub.folder)
+        stale = sub.notification_url != notification_url or sub.expires_at <= now
+        if stale or pair not in wanted_keys or pair in keep:
+            delete.append(sub.id)
+        else:
+            keep[pair] = sub
+
+    renew = [s.id for s in keep.values() if s.expires_at - now <= renew_before]
+    create = [(m, f) for m, f in wanted if _pair(m, f) not in keep]
+    return SubscriptionPlan(create=create, renew=renew, delete=delete)
+
+
+def _pair(mailbox: str, folder: str) -> tuple[str, str]:
+    """Return a case-insensitive (mailbox, folder) key."""
+    return mailbox.lower(), folder.lower()

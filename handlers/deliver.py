@@ -1,0 +1,150 @@
+"""Deliver: one mail's work for one tool, idempotent across retries.
+
+A retried create finds the ticket by its correlation id before opening
+another; comments and files are deduplicated by the tracker; the delivery
+is marked finished only after the tool has everything.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from handlers.ledger import DeliveryRecord, Ledger, MailRecord, ThreadRow
+from handlers.observe import unit_of_work
+from handlers.services import Services
+from mailroom.errors import BlobNotFoundError, PermanentError
+from mailroom.messages import AckRequest, DeliveryRequest
+from mailroom.models import NormalizedMail, TicketRef
+from mailroom.ports import Tracker
+from mailroom.tickets import draft_comment, draft_note, draft_ticket, ticket_summary
+
+logger = logging.getLogger(__name__)
+
+OPENING = ("create", "linked_new")
+
+
+def handle_delivery(request: DeliveryRequest, services: Services) -> list[AckRequest]:
+    """Carry out one delivery request and ask for the acknowledgement."""
+    ledger = Ledger(services.store)
+    with unit_of_work(logger, "deliver.request", mail_key=request.mail_key) as unit:
+        unit.note(tool=request.tool, action=request.action)
+        record = ledger.mail(request.mail_key)
+        if record is None:
+            raise PermanentError(
+                f"no ingest record for mail {request.mail_key}; replay its "
+                "mail-changes message first"
+            )
+
+        done = ledger.delivery(record.key, request.tool)
+        if done is not None and request.action != "event":
+            unit.outcome = "already-done"
+            return ack_request(record, request)
+
+        mail = load_mail(record.key, services)
+        tracker = services.tracker(request.tool)
+        ticket = carry_out(request, record, mail, tracker, services, ledger)
+        if request.action != "event":
+            delivery = DeliveryRecord(ticket=ticket, action=request.action)
+            ledger.save_delivery(record.key, request.tool, delivery)
+
+        unit.note(ticket=ticket.key if ticket else request.ticket_key)
+        return ack_request(record, request)
+
+
+def carry_out(
+    request: DeliveryRequest,
+    record: MailRecord,
+    mail: NormalizedMail,
+    tracker: Tracker,
+    services: Services,
+    ledger: Ledger,
+) -> TicketRef | None:
+    """Do the tracker calls a delivery stands for."""
+    if request.action in OPENING:
+        return open_ticket(request, record, mail, tracker, services, ledger)
+
+    key = required_key(request)
+    if request.action == "event":
+        detail = {"mail_key": record.key, "event": request.event or "event"}
+        tracker.record_event(key, request.event or "event", detail)
+        return None
+
+    if request.action == "note":
+        tracker.add_comment(key, draft_note(mail, record.key, record.reason))
+    else:
+        outgoing = record.kind == "sent"
+        comment = draft_comment(mail, record.key, public=True, outgoing=outgoing)
+        tracker.add_comment(key, comment)
+        attach_files(key, mail, tracker, services)
+    remember_thread(request.tool, key, mail, record.key, ledger)
+    return None
+
+
+def open_ticket(
+    request: DeliveryRequest,
+    record: MailRecord,
+    mail: NormalizedMail,
+    tracker: Tracker,
+    services: Services,
+    ledger: Ledger,
+) -> TicketRef:
+    """Open the mail's ticket (or find the one a crashed try opened)."""
+    draft = draft_ticket(mail, record.key, record.fields, record.problems)
+    ticket = tracker.find_by_correlation(record.key) or tracker.create_ticket(draft)
+
+    attach_files(ticket.key, mail, tracker, services)
+    if request.action == "linked_new" and request.ticket_key:
+        tracker.link(ticket.key, request.ticket_key, "follows-up")
+    summary = ticket_summary(mail.subject)
+    row = ThreadRow(key=ticket.key, subject=summary, mail_key=record.key)
+    ledger.save_ticket(request.tool, row)
+    remember_thread(request.tool, ticket.key, mail, record.key, ledger)
+    return ticket
+
+
+def attach_files(
+    key: str, mail: NormalizedMail, tracker: Tracker, services: Services
+) -> None:
+    """Attach every file of the mail to the ticket (the tracker dedupes)."""
+    for attachment in mail.attachments:
+        data = services.blobs.get(f"files/{attachment.sha256}")
+        tracker.attach(key, attachment, data)
+
+
+def remember_thread(
+    tool: str, key: str, mail: NormalizedMail, mail_key: str, ledger: Ledger
+) -> None:
+    """Tie the mail's Message-ID to the ticket so later replies find it."""
+    if mail.message_id:
+        row = ThreadRow(
+            key=key, subject=ticket_summary(mail.subject), mail_key=mail_key
+        )
+        ledger.save_thread(tool, mail.message_id, row)
+
+
+def load_mail(key: str, services: Services) -> NormalizedMail:
+    """Read the normalized mail that ingest stored."""
+    try:
+        data = services.blobs.get(f"mail/{key}.json")
+    except BlobNotFoundError as exc:
+        raise PermanentError(
+            f"the stored mail {key} is missing from blob storage; replay its "
+            "mail-changes message to store it again"
+        ) from exc
+    return NormalizedMail.model_validate_json(data)
+
+
+def required_key(request: DeliveryRequest) -> str:
+    """Return the ticket key a comment, note or event needs."""
+    if not request.ticket_key:
+        raise PermanentError(
+            f"delivery {request.action} for mail {request.mail_key} names no ticket"
+        )
+    return request.ticket_key
+
+
+def ack_request(record: MailRecord, request: DeliveryRequest) -> list[AckRequest]:
+    """Ask for the acknowledgement when this delivery opened a ticket."""
+    if record.acknowledge and request.action in OPENING:
+        return [AckRequest(mail_key=record.key)]
+    return []

@@ -1,0 +1,225 @@
+"""Ingest: fetch a changed mail, dedupe, classify, thread, route, store.
+
+Its output is one delivery request per target tool. A mail seen before (a
+retried notification, a move between folders, a second copy) yields only
+the deliveries that have not finished yet, so nothing is lost or doubled.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from handlers.ledger import Ledger, MailRecord
+from handlers.observe import Unit, unit_of_work
+from handlers.services import Services
+from handlers.threading_context import load_thread_context
+from mailroom.classify import classify
+from mailroom.errors import MessageNotFoundError
+from mailroom.fields import extract_fields
+from mailroom.identity import dedupe_key
+from mailroom.messages import DeliveryRequest, MailChange
+from mailroom.mime import parse_mail
+from mailroom.models import (
+    Classification,
+    FetchedMail,
+    NormalizedMail,
+    ParsedMail,
+    ThreadDecision,
+)
+from mailroom.routing import choose_route
+from mailroom.threads import decide_thread
+
+logger = logging.getLogger(__name__)
+
+
+def handle_change(change: MailChange, services: Services) -> list[DeliveryRequest]:
+    """Turn one mail change into the deliveries it still needs."""
+    ledger = Ledger(services.store)
+    mailbox = resolve_mailbox(change, ledger)
+    with unit_of_work(logger, "ingest.change", item_id=change.item_id) as unit:
+        unit.note(change_type=change.change_type, source=change.source)
+        if change.change_type == "deleted":
+            unit.outcome = "ignored"
+            return []
+
+        known = ledger.item(mailbox, change.item_id)
+        record = ledger.mail(known) if known else None
+        if record is not None:
+            unit.note(mail_key=record.key)
+            return follow_up(record, change, ledger, unit)
+
+        try:
+            fetched = services.mail.fetch_message(mailbox, change.item_id)
+        except MessageNotFoundError:
+            unit.outcome = "gone"
+            return []
+        return ingest_fetched(fetched, services, ledger, unit)
+
+
+def resolve_mailbox(change: MailChange, ledger: Ledger) -> str:
+    """Return the mailbox address, mapping a Graph user id through the ledger."""
+    if "@" in change.mailbox or change.subscription_id is None:
+        return change.mailbox
+    row = ledger.subscription(change.subscription_id)
+    return change.mailbox if row is None else row.mailbox
+
+
+def follow_up(
+    record: MailRecord, change: MailChange, ledger: Ledger, unit: Unit
+) -> list[DeliveryRequest]:
+    """Handle a change of a mail already ingested: resume or record a modify."""
+    pending = unfinished(record, ledger)
+    if change.change_type == "updated" and not pending:
+        unit.outcome = "modified"
+        return modify_events(record, ledger)
+    unit.outcome = "duplicate"
+    unit.note(resumed=len(pending))
+    return pending
+
+
+def ingest_fetched(
+    fetched: FetchedMail, services: Services, ledger: Ledger, unit: Unit
+) -> list[DeliveryRequest]:
+    """Decide what a freshly fetched mail becomes, store it, and route it."""
+    item = fetched.item
+    parsed = parse_mail(fetched.raw)
+    key = dedupe_key(item.mailbox, parsed.mail, item.item_id, fetched.raw)
+    unit.note(mail_key=key)
+
+    existing = ledger.mail(key)
+    if existing is not None:
+        ledger.save_item(item.mailbox, item.item_id, key)
+        unit.outcome = "duplicate"
+        return unfinished(existing, ledger)
+
+    record = decide(key, parsed.mail, item.mailbox, item.item_id, services, ledger)
+    store_mail(key, fetched.raw, parsed, services)
+    ledger.save_mail(record)
+    ledger.save_item(item.mailbox, item.item_id, key)
+
+    unit.outcome = record.status
+    unit.note(kind=record.kind, signal=record.thread_signal, route=record.route)
+    return list(record.deliveries)
+
+
+def decide(
+    key: str,
+    mail: NormalizedMail,
+    mailbox: str,
+    item_id: str,
+    services: Services,
+    ledger: Ledger,
+) -> MailRecord:
+    """Classify, thread and route one mail into its record."""
+    config = services.config
+    watched = [box.address for box in config.mailboxes]
+    kind = classify(
+        mail,
+        mailbox,
+        watched,
+        config.runtime.marker_header,
+        config.runtime.message_id_domain,
+    )
+    context = load_thread_context(mail, services, ledger)
+    thread = decide_thread(mail, kind, context, config.threading)
+
+    base = MailRecord(
+        key=key,
+        mailbox=mailbox,
+        item_id=item_id,
+        status="skipped",
+        kind=kind.kind,
+        reason=kind.reason,
+        thread_signal=thread.signal,
+        thread_reason=thread.reason,
+        recorded_at=services.now(),
+    )
+    return route_record(base, mail, kind, thread, services)
+
+
+def route_record(
+    base: MailRecord,
+    mail: NormalizedMail,
+    kind: Classification,
+    thread: ThreadDecision,
+    services: Services,
+) -> MailRecord:
+    """Fill in the deliveries a decided mail needs."""
+    if thread.action == "skip":
+        notes = [
+            DeliveryRequest(mail_key=base.key, tool=tool, action="note", ticket_key=key)
+            for tool, key in thread.tickets.items()
+        ]
+        return base.model_copy(update={"deliveries": notes})
+
+    if thread.action == "comment":
+        comments = [
+            DeliveryRequest(
+                mail_key=base.key, tool=tool, action="comment", ticket_key=key
+            )
+            for tool, key in thread.tickets.items()
+        ]
+        return base.model_copy(update={"status": "routed", "deliveries": comments})
+
+    fields = extract_fields(mail, services.config.fields)
+    update = {
+        "acknowledge": kind.acknowledge,
+        "fields": fields.values,
+        "problems": fields.problems,
+    }
+    if thread.action == "linked_new":
+        linked = [
+            DeliveryRequest(
+                mail_key=base.key, tool=tool, action="linked_new", ticket_key=key
+            )
+            for tool, key in thread.tickets.items()
+        ]
+        update |= {"status": "routed", "deliveries": linked}
+        return base.model_copy(update=update)
+
+    route = choose_route(mail, base.mailbox, services.config.routes)
+    creates = [
+        DeliveryRequest(mail_key=base.key, tool=tool, action="create")
+        for tool in route.tools
+    ]
+    if not creates:
+        return base.model_copy(update={"reason": route.reason})
+    update |= {"status": "routed", "route": route.route, "deliveries": creates}
+    return base.model_copy(update=update)
+
+
+def store_mail(key: str, raw: bytes, parsed: ParsedMail, services: Services) -> None:
+    """Keep the original, the normalized mail and its files in blob storage."""
+    services.blobs.put(f"raw/{key}.eml", raw)
+    for file in parsed.files:
+        name = f"files/{file.meta.sha256}"
+        if not services.blobs.exists(name):
+            services.blobs.put(name, file.data)
+    services.blobs.put(f"mail/{key}.json", parsed.mail.model_dump_json().encode())
+
+
+def unfinished(record: MailRecord, ledger: Ledger) -> list[DeliveryRequest]:
+    """Return the deliveries of a mail that have not finished yet."""
+    return [
+        request
+        for request in record.deliveries
+        if ledger.delivery(record.key, request.tool) is None
+    ]
+
+
+def modify_events(record: MailRecord, ledger: Ledger) -> list[DeliveryRequest]:
+    """Return one modify event per ticket the mail reached."""
+    events: list[DeliveryRequest] = []
+    for request in record.deliveries:
+        done = ledger.delivery(record.key, request.tool)
+        if done is not None and done.ticket is not None:
+            events.append(
+                DeliveryRequest(
+                    mail_key=record.key,
+                    tool=request.tool,
+                    action="event",
+                    ticket_key=done.ticket.key,
+                    event="mail-modified",
+                )
+            )
+    return events

@@ -1,0 +1,169 @@
+"""Typed records over the key-value port: what happened to each mail.
+
+Tables:
+  mails        dedupe key -> MailRecord (outcome, reasons, deliveries)
+  items        mailbox|item id -> dedupe key (a re-notified item needs no fetch)
+  deliveries   dedupe key|tool -> DeliveryRecord
+  acks         dedupe key -> AckRecord
+  threads      tool|Message-ID -> ThreadRow (every id seen or sent on a ticket)
+  tickets      tool|ticket key -> ThreadRow
+  subscriptions  subscription id -> mailbox and folder
+  delta        mailbox|folder -> delta link
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal, TypeVar
+
+from pydantic import BaseModel
+
+from mailroom.messages import DeliveryRequest
+from mailroom.models import FieldProblem, Model, TicketRef
+from mailroom.ports import KeyValueStore
+
+MailStatus = Literal["routed", "skipped", "quarantined"]
+M = TypeVar("M", bound=BaseModel)
+
+
+class MailRecord(Model):
+    """The outcome of one mail, with the reason for every decision."""
+
+    key: str
+    mailbox: str
+    item_id: str
+    status: MailStatus
+    kind: str
+    reason: str
+    thread_signal: str | None = None
+    thread_reason: str | None = None
+    route: str | None = None
+    deliveries: list[DeliveryRequest] = []
+    acknowledge: bool = False
+    fields: dict[str, str] = {}
+    problems: list[FieldProblem] = []
+    recorded_at: datetime
+
+
+class DeliveryRecord(Model):
+    """A finished delivery of one mail to one tool."""
+
+    ticket: TicketRef | None = None
+    action: str
+
+
+class AckRecord(Model):
+    """An acknowledgement that was sent."""
+
+    message_id: str
+    tickets: list[TicketRef]
+
+
+class ThreadRow(Model):
+    """A ticket that a Message-ID or a ticket key leads to."""
+
+    key: str
+    subject: str
+    mail_key: str
+
+
+class SubscriptionRow(Model):
+    """Which mailbox and folder a subscription watches."""
+
+    mailbox: str
+    folder: str
+
+
+class Ledger:
+    """Read and write Mailroom's records through a KeyValueStore."""
+
+    def __init__(self, store: KeyValueStore) -> None:
+        self.store = store
+
+    def mail(self, key: str) -> MailRecord | None:
+        """Return the record of a mail, if it was seen."""
+        return self._get("mails", key, MailRecord)
+
+    def save_mail(self, record: MailRecord) -> None:
+        """Store a mail's outcome."""
+        self._put("mails", record.key, record)
+
+    def mails(self) -> list[MailRecord]:
+        """Return every mail record."""
+        return [MailRecord.model_validate(v) for _, v in self.store.scan("mails")]
+
+    def item(self, mailbox: str, item_id: str) -> str | None:
+        """Return the dedupe key of a mailbox item already ingested."""
+        value = self.store.get("items", _join(mailbox.lower(), item_id))
+        return None if value is None else str(value["mail_key"])
+
+    def save_item(self, mailbox: str, item_id: str, mail_key: str) -> None:
+        """Remember which mail a mailbox item holds."""
+        key = _join(mailbox.lower(), item_id)
+        self.store.upsert("items", key, {"mail_key": mail_key})
+
+    def delivery(self, mail_key: str, tool: str) -> DeliveryRecord | None:
+        """Return the finished delivery of a mail to a tool, if any."""
+        return self._get("deliveries", _join(mail_key, tool), DeliveryRecord)
+
+    def save_delivery(self, mail_key: str, tool: str, record: DeliveryRecord) -> None:
+        """Mark a delivery finished."""
+        self._put("deliveries", _join(mail_key, tool), record)
+
+    def ack(self, mail_key: str) -> AckRecord | None:
+        """Return the acknowledgement sent for a mail, if any."""
+        return self._get("acks", mail_key, AckRecord)
+
+    def save_ack(self, mail_key: str, record: AckRecord) -> None:
+        """Record a sent acknowledgement."""
+        self._put("acks", mail_key, record)
+
+    def thread(self, tool: str, message_id: str) -> ThreadRow | None:
+        """Return the ticket a Message-ID belongs to in one tool."""
+        return self._get("threads", _join(tool, message_id.lower()), ThreadRow)
+
+    def save_thread(self, tool: str, message_id: str, row: ThreadRow) -> None:
+        """Tie a Message-ID to a ticket, unless it is tied already."""
+        key = _join(tool, message_id.lower())
+        self.store.insert("threads", key, row.model_dump(mode="json"))
+
+    def ticket(self, tool: str, key: str) -> ThreadRow | None:
+        """Return what is known of a ticket key in one tool."""
+        return self._get("tickets", _join(tool, key.upper()), ThreadRow)
+
+    def save_ticket(self, tool: str, row: ThreadRow) -> None:
+        """Remember a ticket key so that a key in a subject finds it."""
+        key = _join(tool, row.key.upper())
+        self.store.insert("tickets", key, row.model_dump(mode="json"))
+
+    def subscription(self, subscription_id: str) -> SubscriptionRow | None:
+        """Return the mailbox and folder of a subscription."""
+        return self._get("subscriptions", subscription_id, SubscriptionRow)
+
+    def save_subscription(self, subscription_id: str, row: SubscriptionRow) -> None:
+        """Remember what a subscription watches."""
+        self._put("subscriptions", subscription_id, row)
+
+    def delta_link(self, mailbox: str, folder: str) -> str | None:
+        """Return the stored delta link of a folder."""
+        value = self.store.get("delta", _join(mailbox.lower(), folder.lower()))
+        return None if value is None else str(value["link"])
+
+    def save_delta_link(self, mailbox: str, folder: str, link: str) -> None:
+        """Store the delta link to resume a folder from."""
+        key = _join(mailbox.lower(), folder.lower())
+        self.store.upsert("delta", key, {"link": link})
+
+    def _get(self, table: str, key: str, model: type[M]) -> M | None:
+        """Read one record as `model`."""
+        value = self.store.get(table, key)
+        return None if value is None else model.model_validate(value)
+
+    def _put(self, table: str, key: str, record: BaseModel) -> None:
+        """Write one record."""
+        self.store.upsert(table, key, record.model_dump(mode="json"))
+
+
+def _join(*parts: str) -> str:
+    """Join key parts with a separator that ids do not contain."""
+    return "|".join(parts)

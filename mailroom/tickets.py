@@ -1,0 +1,81 @@
+"""Turn a normalized mail into the ticket and comment drafts trackers take."""
+
+from __future__ import annotations
+
+import re
+
+from mailroom.models import (
+    Attachment,
+    CommentDraft,
+    FieldProblem,
+    NormalizedMail,
+    TicketDraft,
+)
+from mailroom.reply_text import strip_quoted
+from mailroom.subjects import strip_prefixes
+
+CID_REFERENCE = re.compile(r"\[?cid:([^\]\s>\"']+)\]?", re.IGNORECASE)
+NO_SUBJECT = "(no subject)"
+NOTE_LIMIT = 4000
+
+
+def ticket_summary(subject: str) -> str:
+    """Return the summary for a ticket: the subject without its prefixes."""
+    base, _ = strip_prefixes(subject)
+    return " ".join(base.split()) or NO_SUBJECT
+
+
+def draft_ticket(
+    mail: NormalizedMail,
+    correlation_id: str,
+    fields: dict[str, str],
+    problems: list[FieldProblem],
+) -> TicketDraft:
+    """Return the draft of a ticket opened from `mail`."""
+    return TicketDraft(
+        correlation_id=correlation_id,
+        summary=ticket_summary(mail.subject),
+        description=show_inline_images(mail.text_body, mail.attachments).strip(),
+        requester=mail.sender,
+        fields=fields,
+        problems=problems,
+    )
+
+
+def draft_comment(
+    mail: NormalizedMail, correlation_id: str, *, public: bool, outgoing: bool
+) -> CommentDraft:
+    """Return a comment holding a reply's new text, without quoted history."""
+    text = show_inline_images(mail.text_body, mail.attachments)
+    body = strip_quoted(text).strip() or text.strip() or NO_SUBJECT
+    return CommentDraft(
+        correlation_id=correlation_id,
+        author=mail.sender,
+        body=body,
+        public=public,
+        outgoing=outgoing,
+    )
+
+
+def draft_note(mail: NormalizedMail, correlation_id: str, reason: str) -> CommentDraft:
+    """Return an internal note recording automated mail about a ticket."""
+    text = mail.text_body.strip()[:NOTE_LIMIT]
+    body = f"Automated mail received ({reason}).\n\n{text}".strip()
+    return CommentDraft(
+        correlation_id=correlation_id, author=mail.sender, body=body, public=False
+    )
+
+
+def show_inline_images(text: str, attachments: list[Attachment]) -> str:
+    """Replace `cid:` references with the inline file's name.
+
+    Mail clients write `[cid:image001.png@01DB...]` into the text part where
+    an image sat; a ticket shows the image by name instead of a dead link.
+    """
+    names = {a.content_id: a.filename for a in attachments if a.content_id}
+
+    def replace(match: re.Match[str]) -> str:
+        name = names.get(match.group(1))
+        return f"[image: {name}]" if name else "[image]"
+
+    return CID_REFERENCE.sub(replace, text)

@@ -1,0 +1,48 @@
+"""Configure logging once: one JSON line per record, fields as keys."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+class JsonLines(logging.Formatter):
+    """Format a record as one JSON object: time, level, event, fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Return the record as a JSON line."""
+        line: dict[str, Any] = {
+            "at": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "event": record.msg if isinstance(record.msg, str) else str(record.msg),
+        }
+        for key, value in vars(record).items():
+            if key not in STANDARD:
+                line[key] = value
+        if record.exc_info and record.exc_info[0] is not None:
+            line["error_type"] = record.exc_info[0].__name__
+        return json.dumps(line, default=str)
+
+
+def configure_logging(target: Path | TextIO, level: int = logging.INFO) -> None:
+    """Send every log record of this process to `target` as JSON lines."""
+    if isinstance(target, Path):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(target, encoding="utf-8")
+    else:
+        handler = logging.StreamHandler(target)
+    handler.setFormatter(JsonLines())
+
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -1,0 +1,60 @@
+"""Read the triggers and bindings a FunctionApp registered.
+
+The local host serves exactly what `function_app.py` declares: nothing is
+listed a second time here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import azure.functions as func
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One function: its trigger, its queue outputs, and its code."""
+
+    name: str
+    trigger: str
+    trigger_arg: str
+    settings: dict[str, Any]
+    outputs: dict[str, str] = field(default_factory=dict)
+    code: Callable[..., Any] = field(default=lambda: None, repr=False)
+
+    @property
+    def route(self) -> str:
+        """Return the HTTP route (an HTTP trigger's route, or its name)."""
+        return str(self.settings.get("route") or self.name)
+
+    @property
+    def methods(self) -> list[str]:
+        """Return the HTTP methods an HTTP trigger accepts."""
+        methods = self.settings.get("methods") or ["GET", "POST"]
+        return [str(getattr(method, "value", method)).upper() for method in methods]
+
+
+def read_registrations(app: func.FunctionApp) -> list[Registration]:
+    """Return every function of `app` with its trigger and queue outputs."""
+    found: list[Registration] = []
+    for function in app.get_functions():
+        trigger = function.get_trigger()
+        outputs = {}
+        for binding in function.get_bindings():
+            data = binding.get_dict_repr()
+            if data.get("type") == "queue":
+                outputs[binding.name] = str(data["queueName"])
+
+        found.append(
+            Registration(
+                name=function.get_function_name(),
+                trigger=trigger.type,
+                trigger_arg=trigger.name,
+                settings=trigger.get_dict_repr(),
+                outputs=outputs,
+                code=function.get_user_function(),
+            )
+        )
+    return found

@@ -1,0 +1,67 @@
+"""Start the whole product on this machine: app, host, queues, pages."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import azure.functions as func
+
+from mailroom.config import Config
+from runtime import wiring
+from runtime.local_host import LocalHost, Page, QueueSettings
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "samples" / "mailbox"
+
+
+def start_host(config: Config, port: int | None = None) -> LocalHost:
+    """Start the local host for `config` and return it running.
+
+    The port comes from `runtime.public_url` unless given (0 picks a free
+    one); the public URL is then set to the address actually bound, so
+    subscriptions and ticket links point at this host.
+    """
+    if port is None:
+        port = int(config.runtime.public_url.rsplit(":", 1)[-1].split("/")[0])
+    Path(config.runtime.data_dir).mkdir(parents=True, exist_ok=True)
+
+    app = load_app()
+    host = LocalHost(
+        app,
+        wiring.local_queues(config),
+        QueueSettings(REPO / "host.json"),
+        port=port,
+    )
+    runtime = config.runtime.model_copy(update={"public_url": host.url})
+    wiring.configure(config.model_copy(update={"runtime": runtime}))
+    host.pages.update(tracker_pages())
+    host.start()
+    return host
+
+
+def load_app() -> func.FunctionApp:
+    """Import function_app.py and return its FunctionApp."""
+    module = importlib.import_module("function_app")
+    app: func.FunctionApp = module.app
+    return app
+
+
+def tracker_pages() -> dict[str, Page]:
+    """Return the local tracker's web pages, mounted under /tracker."""
+    from adapters.trackers.local import LocalTracker
+    from adapters.trackers.local_web import handle_tracker_request
+
+    trackers = [
+        tracker
+        for tracker in wiring.services().trackers.values()
+        if isinstance(tracker, LocalTracker)
+    ]
+    if not trackers:
+        return {}
+    tracker = trackers[0]
+
+    def page(path: str) -> tuple[int, str, bytes]:
+        return handle_tracker_request(tracker, path)
+
+    return {"/tracker": page}

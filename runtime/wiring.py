@@ -1,0 +1,119 @@
+"""The one place that decides which adapter serves which port.
+
+The configuration is read once per process: from the file named by
+MAILROOM_CONFIG, else the embedded defaults (local mailbox, local tracker,
+SQLite queues and state, a folder for blobs). Adapters are imported only
+when the services are first built, so the webhook path stays light.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mailroom.config import Config, parse_config
+
+if TYPE_CHECKING:
+    from adapters.mail.local import LocalMailbox
+    from adapters.queues.sqlite import SqliteQueues
+    from handlers.services import Services
+
+DEFAULT_CONFIG = Path(__file__).with_name("default.yaml")
+CONFIG_VARIABLE = "MAILROOM_CONFIG"
+
+_override: Config | None = None
+
+
+def configure(config: Config) -> None:
+    """Use `config` in this process instead of reading it (local host, tests)."""
+    global _override
+    _override = config
+    settings.cache_clear()
+    services.cache_clear()
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read and validate a configuration file (the embedded one by default)."""
+    source = path or DEFAULT_CONFIG
+    return parse_config(source.read_text(encoding="utf-8"), str(source))
+
+
+@cache
+def settings() -> Config:
+    """Return this process's configuration."""
+    if _override is not None:
+        return _override
+    named = os.environ.get(CONFIG_VARIABLE)
+    return load_config(Path(named) if named else None)
+
+
+def client_state_secret() -> str:
+    """Return the secret that clientState values are checked against."""
+    return settings().mail.client_state_secret.get_secret_value()
+
+
+def data_dir(config: Config) -> Path:
+    """Return the folder the embedded parts keep their data in."""
+    return Path(config.runtime.data_dir)
+
+
+@cache
+def services() -> Services:
+    """Return the ports of this process, built from its configuration."""
+    return build_services(settings())
+
+
+def build_services(config: Config) -> Services:
+    """Build every port from a configuration."""
+    from adapters.blobs.folder import FolderBlobs
+    from adapters.state.sqlite import SqliteStore
+    from handlers.services import Services
+
+    root = data_dir(config)
+    return Services(
+        config=config,
+        mail=local_mailbox(config),
+        trackers=build_trackers(config),
+        store=SqliteStore(root / "state.sqlite3"),
+        blobs=FolderBlobs(root / "blobs"),
+        now=lambda: datetime.now(UTC),
+        new_nonce=lambda: secrets.token_hex(12),
+    )
+
+
+def local_mailbox(config: Config) -> LocalMailbox:
+    """Return the local mailbox over the data folder."""
+    from adapters.mail.local import LocalMailbox
+
+    return LocalMailbox(data_dir(config) / "mailboxes")
+
+
+def local_queues(config: Config) -> SqliteQueues:
+    """Return the embedded queues over the data folder."""
+    from adapters.queues.sqlite import SqliteQueues
+
+    return SqliteQueues(data_dir(config) / "queues.sqlite3")
+
+
+def build_trackers(config: Config) -> dict[str, LocalTracker]:
+    """Return one tracker adapter per configured tool."""
+    from adapters.trackers.local import LocalTracker
+
+    root = data_dir(config)
+    return {
+        name: LocalTracker(
+            root / f"tracker-{name}.sqlite3",
+            root / f"tracker-{name}-files",
+            base_url=config.runtime.public_url,
+            project=tool.project,
+        )
+        for name, tool in config.trackers.items()
+    }
+
+
+if TYPE_CHECKING:
+    from adapters.trackers.local import LocalTracker

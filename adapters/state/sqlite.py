@@ -1,0 +1,96 @@
+"""The embedded key-value store: named tables of JSON records in SQLite."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from adapters.sqlite_db import SqliteDatabase
+from mailroom.errors import MalformedInputError, PermanentError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    tbl TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (tbl, key)
+) WITHOUT ROWID;
+"""
+
+
+class SqliteStore:
+    """Serve the KeyValueStore port from one SQLite file.
+
+    Error messages name the table, never the key: keys are often built from
+    addresses and message ids.
+    """
+
+    def __init__(self, path: Path | str) -> None:
+        self._db = SqliteDatabase(path, SCHEMA)
+
+    def get(self, table: str, key: str) -> dict[str, Any] | None:
+        """Return the record, or None."""
+        row = self._db.execute(
+            "SELECT value FROM records WHERE tbl = ? AND key = ?", (table, key)
+        ).fetchone()
+        return None if row is None else _decode(row[0], table)
+
+    def insert(self, table: str, key: str, value: dict[str, Any]) -> bool:
+        """Store a new record; return False if the key exists already."""
+        cursor = self._db.execute(
+            "INSERT OR IGNORE INTO records (tbl, key, value) VALUES (?, ?, ?)",
+            (table, key, _encode(value, table)),
+        )
+        return cursor.rowcount == 1
+
+    def upsert(self, table: str, key: str, value: dict[str, Any]) -> None:
+        """Store a record, replacing any other under the same key."""
+        self._db.execute(
+            "INSERT INTO records (tbl, key, value) VALUES (?, ?, ?) "
+            "ON CONFLICT (tbl, key) DO UPDATE SET value = excluded.value",
+            (table, key, _encode(value, table)),
+        )
+
+    def delete(self, table: str, key: str) -> None:
+        """Remove a record; a missing one is not an error."""
+        self._db.execute("DELETE FROM records WHERE tbl = ? AND key = ?", (table, key))
+
+    def scan(self, table: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Yield every record of a table, in key order."""
+        # Read all rows first so no read transaction stays open while the
+        # caller works through them.
+        rows = self._db.execute(
+            "SELECT key, value FROM records WHERE tbl = ? ORDER BY key", (table,)
+        ).fetchall()
+        for key, value in rows:
+            yield key, _decode(value, table)
+
+    def close(self) -> None:
+        """Close the database connections."""
+        self._db.close()
+
+
+def _encode(value: dict[str, Any], table: str) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError) as exc:
+        raise PermanentError(
+            f"a record for table {table!r} is not JSON ({exc}); store only JSON types"
+        ) from exc
+
+
+def _decode(text: str, table: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise MalformedInputError(
+            f"a record in table {table!r} is not valid JSON; delete or fix it"
+        ) from exc
+
+    if not isinstance(value, dict):
+        raise MalformedInputError(
+            f"a record in table {table!r} is not a JSON object; delete or fix it"
+        )
+    return value

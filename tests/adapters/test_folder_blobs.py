@@ -1,0 +1,80 @@
+"""The embedded folder blob store."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from adapters.blobs.folder import FolderBlobs
+from mailroom.errors import BlobNotFoundError, PermanentError
+
+
+@pytest.fixture
+def blobs(tmp_path: Path) -> FolderBlobs:
+    return FolderBlobs(tmp_path / "blobs")
+
+
+def test_put_then_get_round_trips(blobs: FolderBlobs) -> None:
+    """Stored bytes come back under the same name."""
+    blobs.put("raw/abc.eml", b"Subject: x\r\n\r\nbody")
+    assert blobs.get("raw/abc.eml") == b"Subject: x\r\n\r\nbody"
+    assert blobs.exists("raw/abc.eml")
+
+
+def test_put_replaces_and_leaves_no_temporary_file(blobs: FolderBlobs) -> None:
+    """A second put replaces the bytes; only the blob remains on disk."""
+    blobs.put("mail/k.json", b"old")
+    blobs.put("mail/k.json", b"new")
+
+    assert blobs.get("mail/k.json") == b"new"
+    assert [p.name for p in (blobs.root / "mail").iterdir()] == ["k.json"]
+
+
+def test_missing_blob_raises_not_found(blobs: FolderBlobs) -> None:
+    """Get of an unknown name is BlobNotFoundError; exists says False."""
+    assert not blobs.exists("files/none")
+    with pytest.raises(BlobNotFoundError):
+        blobs.get("files/none")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../escape",
+        "mail/../../escape",
+        "/etc/passwd",
+        "mail//k.json",
+        "mail/./k.json",
+        "mail/.hidden",
+        "mail\\k.json",
+        "mail/k json",
+        "mail/k\x00.json",
+        "",
+        "a/",
+    ],
+)
+def test_hostile_names_are_refused(blobs: FolderBlobs, name: str) -> None:
+    """Names that could escape the root or hide files are refused."""
+    with pytest.raises(PermanentError):
+        blobs.put(name, b"x")
+    assert not any(blobs.root.parent.rglob("escape"))
+
+
+def test_readers_never_see_a_torn_write(blobs: FolderBlobs) -> None:
+    """While one thread rewrites a blob, another reads old or new, never a mix."""
+    blobs.put("files/big", b"a" * 1_000_000)
+    done = threading.Event()
+
+    def rewrite() -> None:
+        for n in range(30):
+            blobs.put("files/big", (b"b" if n % 2 else b"a") * 1_000_000)
+        done.set()
+
+    writer = threading.Thread(target=rewrite)
+    writer.start()
+    while not done.is_set():
+        data = blobs.get("files/big")
+        assert len(data) == 1_000_000 and len(set(data)) == 1
+    writer.join()

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import logging
 
+from mailroom.fields import extract_fields
+from mailroom.identity import dedupe_key
+from mailroom.routing import choose_route
+
 from handlers.ledger import Ledger, MailRecord
 from handlers.observe import Unit, unit_of_work
 from handlers.services import Services
 from handlers.threading_context import load_thread_context
 from mailroom.classify import classify
 from mailroom.errors import MessageNotFoundError
-from mailroom.fields import extract_fields
-from mailroom.identity import dedupe_key
 from mailroom.messages import DeliveryRequest, MailChange
 from mailroom.mime import parse_mail
 from mailroom.models import (
@@ -26,7 +28,6 @@ from mailroom.models import (
     ParsedMail,
     ThreadDecision,
 )
-from mailroom.routing import choose_route
 from mailroom.threads import decide_thread
 
 logger = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ def decide(
         config.runtime.marker_header,
         config.runtime.message_id_domain,
     )
-    context = load_thread_context(mail, services, ledger)
+    context = load_thread_context(mail, config, ledger)
     thread = decide_thread(mail, kind, context, config.threading)
 
     base = MailRecord(

@@ -3,28 +3,29 @@
 from __future__ import annotations
 
 from handlers.ledger import Ledger, ThreadRow
-from handlers.services import Services
+from mailroom.config import Config
 from mailroom.models import NormalizedMail
-from mailroom.subjects import find_ticket_keys
-from mailroom.threads import ThreadContext, ThreadRecord
+from mailroom.threads import ThreadContext, ThreadRecord, thread_candidates
 
 
 def load_thread_context(
-    mail: NormalizedMail, services: Services, ledger: Ledger
+    mail: NormalizedMail, config: Config, ledger: Ledger
 ) -> ThreadContext:
     """Look up every Message-ID and ticket key the mail refers to."""
-    tools = list(services.config.trackers)
-    projects = [tracker.project for tracker in services.config.trackers.values()]
+    tools = list(config.trackers)
+    projects = [tracker.project for tracker in config.trackers.values()]
+
+    lookup = thread_candidates(mail, projects)
 
     by_message_id: dict[str, ThreadRecord] = {}
-    for message_id in [*mail.in_reply_to, *reversed(mail.references)]:
+    for message_id in lookup.all_ids():
         rows = {tool: ledger.thread(tool, message_id) for tool in tools}
         record = merge(rows)
         if record is not None:
             by_message_id.setdefault(message_id, record)
 
     by_key: dict[str, ThreadRecord] = {}
-    for key in find_ticket_keys(mail.subject, projects):
+    for key in lookup.keys:
         record = merge({tool: ledger.ticket(tool, key) for tool in tools})
         if record is not None:
             by_key[key] = record

@@ -79,7 +79,9 @@ class LocalQueueMessage(func.QueueMessage):
     """A queue message that knows its dequeue count, as in Azure."""
 
     def __init__(self, message: QueuedMessage) -> None:
-        super().__init__(id=message.id, body=message.body, pop_receipt=message.pop_token)
+        super().__init__(
+            id=message.id, body=message.body, pop_receipt=message.pop_token
+        )
         self._dequeue_count = message.dequeue_count
 
     @property
@@ -189,7 +191,9 @@ class LocalHost:
         queue = str(registration.settings["queueName"])
         idle = POLL_SECONDS[0]
         while not self.stopping.is_set():
-            message = self.queues.receive(queue, self.settings.lease_seconds, self.owner)
+            message = self.queues.receive(
+                queue, self.settings.lease_seconds, self.owner
+            )
             if message is None:
                 self.stopping.wait(idle)
                 idle = min(idle * 2, POLL_SECONDS[1])
@@ -278,8 +282,10 @@ class LocalHost:
             if path == prefix or path.startswith(prefix + "/"):
                 return page(path)
         if path == "/":
-            return self.pages["/tracker"]("/tracker") if "/tracker" in self.pages else (
-                404, "text/plain", b"not found"
+            return (
+                self.pages["/tracker"]("/tracker")
+                if "/tracker" in self.pages
+                else (404, "text/plain", b"not found")
             )
 
         registration = self._http_function(path, request.command)
@@ -290,13 +296,17 @@ class LocalHost:
             method=request.command,
             url=f"{self.url}{request.path}",
             headers=dict(request.headers.items()),
-            params=dict(parse_qsl(urlsplit(request.path).query, keep_blank_values=True)),
+            params=dict(
+                parse_qsl(urlsplit(request.path).query, keep_blank_values=True)
+            ),
             body=body,
         )
         try:
             response = self.invoke(registration, http_request)
         except Exception as exc:
-            logger.error("host.http_failed", extra={"function": registration.name}, exc_info=exc)
+            logger.error(
+                "host.http_failed", extra={"function": registration.name}, exc_info=exc
+            )
             return 500, "text/plain; charset=utf-8", b"internal error"
         content_type = response.headers.get("Content-Type") or response.mimetype
         return response.status_code, content_type, response.get_body()

@@ -19,6 +19,7 @@ from mailroom.config import Config, parse_config
 
 if TYPE_CHECKING:
     from adapters.mail.local import LocalMailbox
+
     from adapters.queues.sqlite import SqliteQueues
     from handlers.services import Services
 

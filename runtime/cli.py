@@ -1,0 +1,158 @@
+"""The `mailroom` command: run, feed and inspect Mailroom on this machine."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from mailroom.config import Config
+from mailroom.errors import ConfigurationError
+from runtime import wiring
+from runtime.logs import configure_logging
+from runtime.session import SAMPLES, start_host
+
+console = Console()
+QUEUES = ("mail-changes", "lifecycle-events", "deliveries", "acknowledgements")
+
+
+def read_config(path: Path | None) -> Config:
+    """Load the configuration or exit with its problems."""
+    try:
+        return wiring.load_config(path)
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group()
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    envvar=wiring.CONFIG_VARIABLE,
+    help="YAML configuration (default: the embedded local setup).",
+)
+@click.pass_context
+def main(ctx: click.Context, config_path: Path | None) -> None:
+    """Turn mail into tickets: run and inspect Mailroom on this machine."""
+    config = read_config(config_path)
+    ctx.obj = config
+    configure_logging(Path(config.runtime.data_dir) / "mailroom.log")
+
+
+@main.command()
+@click.option("--port", type=int, default=None, help="Port (default: public_url's).")
+@click.pass_obj
+def serve(config: Config, port: int | None) -> None:
+    """Serve the Functions app, the queues, the timers and the ticket page."""
+    host = start_host(config, port)
+    host.run_timers()
+    console.print(f"Mailroom is serving at {host.url} (tickets: {host.url}/tracker)")
+    wait_for_interrupt()
+    host.stop()
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Exit after the summary.")
+@click.option("--port", type=int, default=None, help="Port (default: public_url's).")
+@click.option(
+    "--samples",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=SAMPLES,
+    show_default=False,
+    help="Folder of .eml files to deliver (default: the bundled sample mailbox).",
+)
+@click.option("--timeout", type=float, default=300.0, help="Seconds to wait for idle.")
+@click.pass_obj
+def demo(
+    config: Config, once: bool, port: int | None, samples: Path, timeout: float
+) -> None:
+    """Deliver the sample mailbox, wait until done, and show the tickets."""
+    from runtime.demo import deliver_files, print_summary
+
+    host = start_host(config, port)
+    host.run_timers()
+    files = sorted(samples.glob("*.eml"))
+    address = config.mailboxes[0].address
+    deliver_files(files, address, wiring.settings(), console, host)
+    with console.status("waiting for the pipeline to finish"):
+        idle = host.wait_idle(timeout)
+    print_summary(wiring.services(), host, console)
+    if not idle:
+        console.print("[red]the pipeline did not finish in time[/red]")
+    if once:
+        host.stop()
+        sys.exit(0 if idle else 1)
+    console.print(f"Tickets: {host.url}/tracker  (Ctrl-C to stop)")
+    wait_for_interrupt()
+    host.stop()
+
+
+@main.command()
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
+)
+@click.option("--to", "address", required=True, help="Mailbox the mail arrives in.")
+@click.pass_obj
+def deliver(config: Config, files: tuple[Path, ...], address: str) -> None:
+    """Deliver .eml files to a local mailbox (a running `serve` picks them up)."""
+    from runtime.demo import deliver_files
+
+    deliver_files(sorted(files), address, config, console, None)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def tickets(config: Config, as_json: bool) -> None:
+    """List the local tracker's tickets with comments, files, links, events."""
+    views = {}
+    for name, tracker in wiring.build_trackers(config).items():
+        views[name] = [view.model_dump(mode="json") for view in tracker.list_tickets()]
+    if as_json:
+        click.echo(json.dumps(views, indent=2, ensure_ascii=False))
+        return
+    for name, items in views.items():
+        for item in items:
+            console.print(f"{name}  {item['key']}  {item['summary']}")
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--mailbox", default=None, help="Mailbox it arrived in.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def explain(config: Config, file: Path, mailbox: str | None, as_json: bool) -> None:
+    """Show what Mailroom would do with a mail, and why; writes nothing."""
+    from runtime.explain import explain_mail
+
+    report = explain_mail(file.read_bytes(), config, mailbox)
+    if as_json:
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False, default=str))
+        return
+    for key, value in report.items():
+        console.print(f"[bold]{key}[/bold]: {value}")
+
+
+@main.command()
+@click.option("--queue", "names", multiple=True, help="Queue (default: all).")
+@click.pass_obj
+def replay(config: Config, names: tuple[str, ...]) -> None:
+    """Put poison messages back on their queues once the cause is fixed."""
+    queues = wiring.local_queues(config)
+    for name in names or QUEUES:
+        moved = queues.move_poison(name)
+        console.print(f"{name}: {moved} message(s) back on the queue")
+
+
+def wait_for_interrupt() -> None:
+    """Block until Ctrl-C."""
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        console.print("stopping")

@@ -1,0 +1,72 @@
+"""Feed mail to the local mailbox and summarize what Mailroom made of it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from handlers.ledger import Ledger
+from handlers.services import Services
+from mailroom.config import Config
+from runtime import wiring
+from runtime.local_host import LocalHost
+
+
+def deliver_files(
+    files: list[Path],
+    address: str,
+    config: Config,
+    console: Console,
+    host: LocalHost | None,
+) -> list[str]:
+    """Deliver each file to `address`, in order; return the new item ids.
+
+    With a host running here, each mail is delivered once the previous one
+    has gone through, as a person's replies follow the tickets they answer.
+    """
+    mailbox = wiring.local_mailbox(config)
+    item_ids: list[str] = []
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("delivering mail", total=len(files))
+        for path in files:
+            item_ids.append(mailbox.deliver(address, path.read_bytes()))
+            if host is not None:
+                host.wait_idle(120, settle=0.05)
+            progress.advance(task)
+    console.print(f"delivered {len(files)} mail(s) to the local mailbox")
+    return item_ids
+
+
+def print_summary(services: Services, host: LocalHost, console: Console) -> None:
+    """Print the outcome of every mail and the tickets with their URLs."""
+    records = Ledger(services.store).mails()
+    counts = Counter(record.status for record in records)
+    console.print(
+        f"mails: {len(records)}  routed: {counts['routed']}  "
+        f"skipped: {counts['skipped']}  quarantined: {counts['quarantined']}"
+    )
+
+    table = Table(title="Tickets")
+    for column in ("tool", "key", "comments", "files", "url"):
+        table.add_column(column)
+    for name, tracker in services.trackers.items():
+        for view in tracker.list_tickets():  # type: ignore[attr-defined]
+            table.add_row(
+                name,
+                view.key,
+                str(len(view.comments)),
+                str(len(view.attachments)),
+                view.url,
+            )
+    console.print(table)
+
+    skipped = [record for record in records if record.status == "skipped"]
+    for record in skipped:
+        console.print(f"skipped {record.kind}: {record.reason}")
+    poison = {name: n for name, n in host.queues.poison_counts().items() if n}
+    if poison:
+        console.print(f"[red]poison queues: {poison}[/red]")

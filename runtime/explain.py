@@ -1,0 +1,108 @@
+"""A dry run of every decision Mailroom takes about one mail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mailroom.acknowledgement import ack_message_id, render_acknowledgement
+from mailroom.fields import extract_fields
+from mailroom.identity import dedupe_key
+from mailroom.routing import choose_route
+
+from adapters.state.memory import MemoryStore
+from handlers.ledger import Ledger
+from handlers.threading_context import load_thread_context
+from mailroom.classify import classify
+from mailroom.config import Config
+from mailroom.mime import parse_mail
+from mailroom.models import TicketRef
+from mailroom.threads import decide_thread
+from mailroom.tickets import draft_comment, ticket_summary
+from runtime import wiring
+
+
+def explain_mail(raw: bytes, config: Config, mailbox: str | None) -> dict[str, Any]:
+    """Return what Mailroom would decide for `raw`, and why; write nothing."""
+    box = mailbox or config.mailboxes[0].address
+    parsed = parse_mail(raw)
+    mail = parsed.mail
+    key = dedupe_key(box, mail, None, raw)
+
+    ledger = read_only_ledger(config)
+    known = ledger.mail(key) if ledger else None
+    watched = [entry.address for entry in config.mailboxes]
+    runtime = config.runtime
+    kind = classify(
+        mail, box, watched, runtime.marker_header, runtime.message_id_domain
+    )
+    context = load_thread_context(mail, config, ledger or Ledger(MemoryStore()))
+    thread = decide_thread(mail, kind, context, config.threading)
+    route = choose_route(mail, box, config.routes)
+    fields = extract_fields(mail, config.fields)
+
+    report: dict[str, Any] = {
+        "dedupe_key": key,
+        "seen_before": known is not None,
+        "mail": {
+            "message_id": mail.message_id,
+            "subject": mail.subject,
+            "from": mail.sender.model_dump() if mail.sender else None,
+            "importance": mail.importance,
+            "attachments": [a.model_dump() for a in mail.attachments],
+            "defects": mail.defects,
+        },
+        "classification": kind.model_dump(),
+        "thread": thread.model_dump(),
+        "route": route.model_dump() if thread.action in ("new", "linked_new") else None,
+        "fields": fields.model_dump(),
+    }
+    report |= outcome(mail, kind.acknowledge, thread.action, route.tools, key, config)
+    return report
+
+
+def outcome(
+    mail: Any,
+    acknowledge: bool,
+    action: str,
+    tools: list[str],
+    key: str,
+    config: Config,
+) -> dict[str, Any]:
+    """Describe the ticket, comment or skip, and the acknowledgement."""
+    if action == "comment":
+        comment = draft_comment(mail, key, public=True, outgoing=False)
+        return {"outcome": "comment", "comment": comment.body, "acknowledgement": None}
+    if action == "skip" or (action == "new" and not tools):
+        return {"outcome": "skip", "acknowledgement": None}
+
+    summary = ticket_summary(mail.subject)
+    result: dict[str, Any] = {"outcome": "ticket", "summary": summary}
+    if not acknowledge or not config.acknowledgement.enabled:
+        return result | {"acknowledgement": None}
+
+    placeholders = [
+        TicketRef(tool=tool, key=f"({tool} key)", url="(ticket URL)")
+        for tool in tools or list(config.trackers)[:1]
+    ]
+    runtime = config.runtime
+    message_id = ack_message_id(key, runtime.message_id_domain)
+    ack = render_acknowledgement(
+        mail,
+        placeholders,
+        [],
+        config.acknowledgement,
+        message_id,
+        runtime.marker_header,
+        key,
+    )
+    return result | {"acknowledgement": ack.model_dump()}
+
+
+def read_only_ledger(config: Config) -> Ledger | None:
+    """Open the ledger of the data folder if one exists; never create one."""
+    path = wiring.data_dir(config) / "state.sqlite3"
+    if not path.exists():
+        return None
+    from adapters.state.sqlite import SqliteStore
+
+    return Ledger(SqliteStore(path))

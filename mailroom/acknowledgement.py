@@ -1,0 +1,144 @@
+"""The acknowledgement: a reply that tells the requester their tickets."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import (
+    Template,
+    TemplateError,
+    TemplateSyntaxError,
+    UndefinedError,
+)
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
+
+from mailroom.config import AcknowledgementConfig
+from mailroom.errors import PermanentError
+from mailroom.models import (
+    Address,
+    FieldProblem,
+    NormalizedMail,
+    OutgoingMail,
+    TicketRef,
+)
+from mailroom.subjects import strip_prefixes
+
+_ENVIRONMENT = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
+_ID_PART = re.compile(r"[^\s<>@]+")
+
+
+def render_acknowledgement(
+    mail: NormalizedMail,
+    tickets: list[TicketRef],
+    problems: list[FieldProblem],
+    config: AcknowledgementConfig,
+    message_id: str,
+    marker_header: str,
+    marker_value: str,
+) -> OutgoingMail:
+    """Render the reply that lists the tickets a mail opened.
+
+    It goes to Reply-To, or else to the sender, threads under the mail, and
+    carries the headers that keep autoresponders and Mailroom itself quiet.
+    Raise PermanentError when a template fails or no one can be answered.
+    """
+    if not tickets:
+        raise PermanentError("an acknowledgement needs at least one ticket")
+    recipients = mail.reply_to or ([mail.sender] if mail.sender else [])
+    if not recipients:
+        raise PermanentError(
+            "the mail has neither Reply-To nor From; there is no one to "
+            "acknowledge, so do not ask for an acknowledgement of it"
+        )
+
+    values = _template_values(mail, tickets, problems)
+    subject = _render("acknowledgement.subject", config.subject, values)
+    return OutgoingMail(
+        message_id=message_id,
+        to=list(recipients),
+        subject=" ".join(subject.split()),
+        text_body=_render("acknowledgement.body", config.body, values),
+        in_reply_to=mail.message_id,
+        references=_references(mail),
+        headers={
+            "X-Auto-Response-Suppress": "All",
+            "Auto-Submitted": "auto-replied",
+            marker_header: marker_value,
+        },
+    )
+
+
+def ack_message_id(mail_key: str, domain: str) -> str:
+    """Return the Message-ID of a mail's acknowledgement, the same each time."""
+    if not _ID_PART.fullmatch(mail_key) or not _ID_PART.fullmatch(domain):
+        raise ValueError(
+            "a mail key and a Message-ID domain may not hold spaces, '<', '>' "
+            "or '@'; check runtime.message_id_domain"
+        )
+    return f"<ack-{mail_key}@{domain}>"
+
+
+def check_templates(config: AcknowledgementConfig) -> list[str]:
+    """Return a sentence for each acknowledgement template that does not parse."""
+    problems: list[str] = []
+    for setting, source in (
+        ("acknowledgement.subject", config.subject),
+        ("acknowledgement.body", config.body),
+    ):
+        try:
+            _compile(source)
+        except TemplateSyntaxError as exc:
+            problems.append(_describe(setting, exc))
+    return problems
+
+
+def _template_values(
+    mail: NormalizedMail, tickets: list[TicketRef], problems: list[FieldProblem]
+) -> dict[str, Any]:
+    """Return the names a template may use."""
+    subject, _ = strip_prefixes(mail.subject)
+    sender = mail.sender or Address(email="")
+    return {
+        "subject": subject,
+        "original_subject": mail.subject,
+        "requester_name": sender.name,
+        "requester_email": sender.email,
+        "tickets": [ticket.model_dump() for ticket in tickets],
+        "problems": [problem.model_dump() for problem in problems],
+    }
+
+
+def _render(setting: str, source: str, values: dict[str, Any]) -> str:
+    """Render one template, turning any failure into a PermanentError."""
+    try:
+        return _compile(source).render(values)
+    except (TemplateError, ArithmeticError, LookupError, TypeError, ValueError) as exc:
+        raise PermanentError(_describe(setting, exc)) from exc
+
+
+@lru_cache(maxsize=16)
+def _compile(source: str) -> Template:
+    """Compile a template once; the sandbox keeps it from reaching out."""
+    return _ENVIRONMENT.from_string(source)
+
+
+def _describe(setting: str, exc: Exception) -> str:
+    """Say which setting failed and how, without echoing the mail's values."""
+    if isinstance(exc, TemplateSyntaxError):
+        detail = f"line {exc.lineno}: {exc.message}"
+    elif isinstance(exc, UndefinedError | SecurityError):
+        detail = str(exc.message)
+    else:
+        # Other errors can quote a value from the mail; name the kind only.
+        detail = type(exc).__name__
+    return f"the template {setting} cannot be rendered ({detail}); fix it"
+
+
+def _references(mail: NormalizedMail) -> list[str]:
+    """Return the mail's References followed by its own Message-ID."""
+    if mail.message_id is None:
+        return list(mail.references)
+    return [*mail.references, mail.message_id]

@@ -1,0 +1,229 @@
+"""Mail bodies: bytes to text, HTML to readable text, HTML made safe to show."""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+import charset_normalizer
+import nh3
+from inscriptis import get_text
+from lxml.etree import LxmlError
+
+# Labels mail clients send that Python does not know, or knows as a narrower
+# charset than the one the text really uses (the WHATWG encoding standard
+# maps these the same way; a superset decodes everything the subset does).
+_CHARSET_ALIASES = {
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "latin1": "cp1252",
+    "iso-8859-9": "cp1254",
+    "iso-8859-11": "cp874",
+    "tis-620": "cp874",
+    "windows-874": "cp874",
+    "iso-8859-8-i": "iso-8859-8",
+    "iso-8859-6-i": "iso-8859-6",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "ks_c_5601-1987": "cp949",
+    "euc-kr": "cp949",
+    "shift_jis": "cp932",
+    "x-sjis": "cp932",
+    "sjis": "cp932",
+    "big5": "big5hkscs",
+    "x-mac-cyrillic": "mac-cyrillic",
+    "x-mac-roman": "mac-roman",
+    "unicode-1-1-utf-7": "utf-7",
+    "x-unicode-2-0-utf-7": "utf-7",
+    "x-user-defined": "cp1252",
+}
+
+# Python codecs that are not charsets a mail could be written in.
+_NOT_MAIL_CHARSETS = {
+    "idna",
+    "punycode",
+    "raw-unicode-escape",
+    "unicode-escape",
+    "undefined",
+    "mbcs",
+    "oem",
+}
+
+# Detection on a short text is a guess; limiting it to the charsets mail is
+# commonly written in keeps the guess among plausible ones.
+_DETECTABLE = [
+    "cp1252", "cp1250", "cp1251", "koi8_r", "iso8859_2", "iso8859_5",
+    "cp1253", "cp1254", "cp1255", "cp1256", "cp1257", "cp874",
+    "cp932", "euc_jp", "iso2022_jp", "gb18030", "big5", "cp949",
+]  # fmt: skip
+
+_META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_TAG = re.compile(r"<[^>]*>")
+
+_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "center", "code", "col",
+    "colgroup", "dd", "del", "div", "dl", "dt", "em", "font", "h1", "h2", "h3",
+    "h4", "h5", "h6", "hr", "i", "img", "ins", "li", "ol", "p", "pre", "q", "s",
+    "small", "span", "strike", "strong", "sub", "sup", "table", "tbody", "td",
+    "tfoot", "th", "thead", "tr", "u", "ul",
+}  # fmt: skip
+_CELL = {"align", "colspan", "rowspan", "valign", "width"}
+_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "table": {"border", "cellpadding", "cellspacing", "width"},
+    "td": _CELL,
+    "th": _CELL,
+    "ol": {"start"},
+    "font": {"color"},
+    "*": {"dir", "lang"},
+}
+_URL_SCHEMES = {"http", "https", "mailto", "tel", "cid", "data"}
+
+
+def resolve_charset(label: str | None) -> str | None:
+    """Return the Python codec for a charset label, or None if it is unusable."""
+    if not label:
+        return None
+    name = label.strip().strip("\"'").lower()
+    name = _CHARSET_ALIASES.get(name, name)
+    try:
+        codec = codecs.lookup(name).name
+        b"a".decode(codec, errors="replace")  # refuses non-text codecs
+    except (LookupError, ValueError):
+        return _resolve_x_label(name)
+    return None if codec in _NOT_MAIL_CHARSETS else codec
+
+
+def _resolve_x_label(name: str) -> str | None:
+    """Try a label once more without the `x-` prefix of unofficial names."""
+    if not name.startswith("x-"):
+        return None
+    return resolve_charset(name[2:])
+
+
+def decode_bytes(data: bytes, charset: str | None, html: bool = False) -> str:
+    """Decode text bytes: declared charset, HTML meta, then detection.
+
+    Never raises; bytes no charset explains are read as Windows-1252.
+    """
+    declared = resolve_charset(charset)
+    if declared is None and html:
+        declared = resolve_charset(_meta_charset(data))
+    if declared in (None, "ascii"):
+        return _decode_undeclared(data)
+    if declared == "utf-8":
+        return decode_utf8_lenient(data)
+    if declared == "cp1252":
+        return _decode_cp1252(data)
+
+    text = _decode_strict(data, declared)
+    if text is None:
+        text = data.decode(declared, errors="replace")
+    return text
+
+
+def _decode_undeclared(data: bytes) -> str:
+    """Decode bytes of unknown charset: UTF-8 if valid, else a detected one."""
+    text = _decode_strict(data, "utf-8")
+    if text is not None:
+        return text
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace")
+
+    sample = data[:65536]
+    best = charset_normalizer.from_bytes(sample, cp_isolation=_DETECTABLE).best()
+    detected = resolve_charset(best.encoding) if best is not None else None
+    if detected is not None and detected != "utf-8":
+        text = _decode_strict(data, detected)
+        if text is not None:
+            return text
+    return decode_utf8_lenient(data)
+
+
+def _decode_strict(data: bytes, codec: str) -> str | None:
+    """Decode with `codec`, or return None when the bytes do not fit it."""
+    try:
+        return data.decode(codec)
+    except (UnicodeError, LookupError, ValueError):
+        return None
+
+
+def decode_utf8_lenient(data: bytes) -> str:
+    """Decode UTF-8, reading any byte that is not valid UTF-8 as Windows-1252."""
+    parts: list[str] = []
+    while data:
+        try:
+            parts.append(data.decode("utf-8"))
+            break
+        except UnicodeDecodeError as exc:
+            parts.append(data[: exc.start].decode("utf-8"))
+            parts.append(_decode_cp1252(data[exc.start : exc.end]))
+            data = data[exc.end :]
+    return "".join(parts)
+
+
+def _decode_cp1252(data: bytes) -> str:
+    """Decode Windows-1252, reading its five unassigned bytes as Latin-1."""
+    text = _decode_strict(data, "cp1252")
+    if text is not None:
+        return text
+    return "".join(
+        _decode_strict(bytes([byte]), "cp1252") or chr(byte) for byte in data
+    )
+
+
+def _meta_charset(data: bytes) -> str | None:
+    """Return the charset an HTML document declares in a meta tag, if any."""
+    found = _META_CHARSET.search(data[:4096])
+    return found.group(1).decode("ascii", errors="replace") if found else None
+
+
+def html_to_text(html: str) -> str:
+    """Render HTML as readable plain text, as a mail client would show it."""
+    html = _CONTROL.sub("", html)
+    try:
+        text = get_text(html)
+    except (LxmlError, ValueError):
+        text = _TAG.sub(" ", html)
+    return _tidy_lines(text)
+
+
+def _tidy_lines(text: str) -> str:
+    """Strip trailing blanks and collapse runs of empty lines to one."""
+    lines = [line.rstrip() for line in text.splitlines()]
+    tidy = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+    return tidy.strip("\n")
+
+
+def sanitize_html(html: str) -> str:
+    """Return the HTML with everything that could run or track removed."""
+    return nh3.clean(
+        _CONTROL.sub("", html),
+        tags=_TAGS,
+        attributes=_ATTRIBUTES,
+        url_schemes=_URL_SCHEMES,
+        attribute_filter=_filter_attribute,
+        clean_content_tags={"script", "style", "title", "head"},
+        strip_comments=True,
+        link_rel="noopener noreferrer nofollow",
+    )
+
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    """Keep a URL attribute only with a scheme allowed for its tag."""
+    if attribute not in ("href", "src"):
+        return value
+    scheme = value.strip().split(":", 1)[0].lower() if ":" in value else ""
+    if tag == "img":
+        allowed = scheme in ("cid", "https") or _is_data_image(value)
+        return value if allowed else None
+    return None if scheme in ("cid", "data") else value
+
+
+def _is_data_image(value: str) -> bool:
+    """Tell whether a URL is an inline raster image (`data:image/...`)."""
+    lowered = value.strip().lower()
+    return lowered.startswith("data:image/") and "svg" not in lowered[:20]

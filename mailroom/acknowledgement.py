@@ -6,12 +6,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import (
-    Template,
-    TemplateError,
-    TemplateSyntaxError,
-    UndefinedError,
-)
+from jinja2 import Template, TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 

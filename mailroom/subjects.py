@@ -58,6 +58,7 @@ _FORWARD = (
     "př",  # Czech "Přeposláno"
     "před",
     "ilt",  # Turkish "İLT"; the pattern ignores case, dotted I included
+    "i\u0307lt",  # the same, lower-cased to i and a combining dot
     "пер",  # Russian "Переслано"
     "пересл",
     "转发",  # Simplified Chinese

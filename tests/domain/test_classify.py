@@ -1,0 +1,201 @@
+"""Classification of mail by the signals machines and people leave."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from mailroom.classify import classify
+from mailroom.models import Address, Classification
+from tests.domain.mailfactory import make_mail
+
+HELPDESK = "helpdesk@example.org"
+MARKER = "X-Mailroom-Id"
+
+
+def _classify(**values: Any) -> Classification:
+    """Classify a mail built from `values`, as it reaches the helpdesk."""
+    mail = make_mail(**values)
+    return classify(mail, HELPDESK, [HELPDESK, "it@example.org"], MARKER, "mr.test")
+
+
+def _sender(email: str) -> Address:
+    """Return a sender address."""
+    return Address(email=email)
+
+
+MACHINE_SIGNALS = [
+    ({"headers": {MARKER: "k1"}}, "own", MARKER),
+    ({"message_id": "<ack-k1@MR.test>"}, "own", "own domain"),
+    (
+        {"content_type": "multipart/report", "report_type": "delivery-status"},
+        "bounce",
+        "RFC 3464",
+    ),
+    ({"headers": {"X-MS-Exchange-Message-Is-Ndr": ""}}, "bounce", "Exchange"),
+    ({"sender": _sender("MAILER-DAEMON@mx.example.net")}, "bounce", "MAILER-DAEMON"),
+    ({"sender": _sender("postmaster@example.net")}, "bounce", "POSTMASTER"),
+    (
+        {"headers": {"Return-Path": "<>"}, "subject": "Undelivered Mail Returned"},
+        "bounce",
+        "null Return-Path",
+    ),
+    (
+        {"headers": {"Return-Path": "< >"}, "text_body": "550 5.1.1 user unknown"},
+        "bounce",
+        "null Return-Path",
+    ),
+    (
+        {"headers": {"Return-Path": "<>"}, "subject": "Mail delivery failed"},
+        "bounce",
+        "null Return-Path",
+    ),
+    (
+        {"headers": {"Return-Path": "<>"}, "subject": "Delivery Status Notification"},
+        "bounce",
+        "null Return-Path",
+    ),
+    (
+        {"headers": {"Return-Path": "<>"}, "text_body": "Returned mail: see below"},
+        "bounce",
+        "null Return-Path",
+    ),
+    (
+        {"headers": {"Auto-Submitted": "auto-replied"}},
+        "auto_reply",
+        "Auto-Submitted: auto-replied (RFC 3834)",
+    ),
+    ({"headers": {"Auto-Submitted": "auto-generated; x=1"}}, "auto_reply", "3834"),
+    ({"headers": {"Auto-Submitted": "auto-notified"}}, "auto_reply", "3834"),
+    ({"headers": {"X-Autoreply": "yes"}}, "auto_reply", "X-Autoreply"),
+    ({"headers": {"X-Autorespond": "yes"}}, "auto_reply", "X-Autorespond"),
+    ({"headers": {"Precedence": "auto_reply"}}, "auto_reply", "auto_reply"),
+    (
+        {
+            "content_type": "multipart/report",
+            "report_type": "disposition-notification",
+        },
+        "auto_reply",
+        "read receipt",
+    ),
+    ({"headers": {"List-Id": "<users.example.org>"}}, "list", "List-Id"),
+    ({"headers": {"List-Unsubscribe": "<mailto:u@x>"}}, "list", "List-Unsubscribe"),
+    ({"headers": {"Precedence": "bulk"}}, "list", "Precedence: bulk"),
+    ({"headers": {"Precedence": "List"}}, "list", "Precedence: list"),
+    ({"headers": {"Precedence": "junk"}}, "list", "Precedence: junk"),
+]
+
+
+@pytest.mark.parametrize(("values", "kind", "reason"), MACHINE_SIGNALS)
+def test_each_machine_signal_alone(
+    values: dict[str, Any], kind: str, reason: str
+) -> None:
+    """Each signal on its own classifies the mail and names itself."""
+    result = _classify(**values)
+
+    assert result.kind == kind
+    assert reason in result.reason
+    assert result.acknowledge is False
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"subject": "Automatic reply rule does not switch off"},
+        {"text_body": "My out-of-office auto-reply keeps answering.\n"},
+        {"subject": "Undelivered mail to our customer"},
+        {"text_body": "Version 5.1.1 of the client crashes.\n"},
+        {"headers": {"Auto-Submitted": "no"}},
+        {"headers": {"Precedence": "first-class"}},
+    ],
+)
+def test_a_person_mentioning_machines_is_new(values: dict[str, Any]) -> None:
+    """Words about auto-replies or bounces alone do not make a machine."""
+    result = _classify(**values)
+
+    assert (result.kind, result.acknowledge) == ("new", True)
+
+
+def test_bounce_wins_over_auto_submitted() -> None:
+    """A DSN that also says Auto-Submitted is a bounce."""
+    result = _classify(
+        sender=_sender("MAILER-DAEMON@mx.example.net"),
+        headers={"Auto-Submitted": "auto-replied"},
+    )
+
+    assert result.kind == "bounce"
+
+
+@pytest.mark.parametrize("sender", [HELPDESK, "IT@example.org"])
+def test_mail_from_a_watched_mailbox_is_sent(sender: str) -> None:
+    """An agent writing from a watched mailbox is tracked as sent mail."""
+    result = _classify(sender=_sender(sender))
+
+    assert (result.kind, result.acknowledge) == ("sent", False)
+
+
+@pytest.mark.parametrize(
+    ("values", "kind", "reason"),
+    [
+        ({"in_reply_to": ["<a@x>"]}, "reply", "In-Reply-To"),
+        ({"references": ["<a@x>"]}, "reply", "References"),
+        ({"subject": "AW: Drucker"}, "reply", "'AW:'"),
+        ({"subject": "WG: Drucker", "references": ["<a@x>"]}, "forward", "'WG:'"),
+        ({"subject": "Drucker"}, "new", "no reply"),
+    ],
+)
+def test_person_kinds(values: dict[str, Any], kind: str, reason: str) -> None:
+    """Replies, forwards and new mail are told apart, with the reason."""
+    result = _classify(**values)
+
+    assert (result.kind, result.acknowledge) == (kind, True)
+    assert reason in result.reason
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "noreply@shop.example",
+        "no-reply@parcels.example.net",
+        "No_Reply@x.example",
+        "donotreply@x.example",
+        "do-not-reply@x.example",
+        "billing-noreply@x.example",
+    ],
+)
+def test_no_reply_sender_gets_no_acknowledgement(address: str) -> None:
+    """A ticket is fine, but a no-reply address is never answered."""
+    result = _classify(sender=_sender(address))
+
+    assert (result.kind, result.acknowledge) == ("new", False)
+    assert "no-reply address" in result.reason
+
+
+@pytest.mark.parametrize("address", ["norah@x.example", "replyto@x.example"])
+def test_addresses_that_only_resemble_no_reply(address: str) -> None:
+    """Norah and replyto are people who get an answer."""
+    assert _classify(sender=_sender(address)).acknowledge is True
+
+
+@pytest.mark.parametrize("value", ["All", "OOF, AutoReply", "DR, oof", "AutoReply"])
+def test_auto_response_suppress_withholds_the_acknowledgement(value: str) -> None:
+    """X-Auto-Response-Suppress keeps the ticket but stops the reply."""
+    result = _classify(headers={"X-Auto-Response-Suppress": value})
+
+    assert (result.kind, result.acknowledge) == ("new", False)
+    assert "X-Auto-Response-Suppress" in result.reason
+
+
+def test_suppressing_only_receipts_still_gets_an_acknowledgement() -> None:
+    """Suppressing delivery and read reports does not stop the reply."""
+    result = _classify(headers={"X-Auto-Response-Suppress": "DR, NDR, RN, NRN"})
+
+    assert result.acknowledge is True
+
+
+def test_reason_names_no_address() -> None:
+    """Reasons may be logged, so they never carry the sender's address."""
+    result = _classify(sender=_sender("no-reply@parcels.example.net"))
+
+    assert "parcels" not in result.reason

@@ -1,0 +1,194 @@
+"""Reply and forward prefixes in many languages, and ticket keys."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mailroom.subjects import find_ticket_keys, prefix_kind, strip_prefixes
+
+LOCALIZED = [
+    # English
+    ("RE: Printer", "reply"),
+    ("Re: Printer", "reply"),
+    ("FW: Printer", "forward"),
+    ("Fwd: Printer", "forward"),
+    ("FWD: Printer", "forward"),
+    # German
+    ("AW: Printer", "reply"),
+    ("Antwort: Printer", "reply"),
+    ("WG: Printer", "forward"),
+    # French, with the space French typography puts before a colon
+    ("RE : Printer", "reply"),
+    ("Ré: Printer", "reply"),
+    ("TR: Printer", "forward"),
+    ("TR : Printer", "forward"),
+    # Spanish
+    ("RE: Printer", "reply"),
+    ("RV: Printer", "forward"),
+    # Italian
+    ("R: Printer", "reply"),
+    ("RIF: Printer", "reply"),
+    ("I: Printer", "forward"),
+    # Portuguese
+    ("RES: Printer", "reply"),
+    ("ENC: Printer", "forward"),
+    # Dutch
+    ("Antw: Printer", "reply"),
+    ("Doorst: Printer", "forward"),
+    # Nordic
+    ("SV: Printer", "reply"),
+    ("VS: Printer", "reply"),
+    ("VB: Printer", "forward"),
+    ("VL: Printer", "forward"),
+    ("FS: Printer", "forward"),
+    ("Videresend: Printer", "forward"),
+    # Polish and Czech
+    ("Odp: Printer", "reply"),
+    ("PD: Printer", "forward"),
+    ("PŘ: Printer", "forward"),
+    ("PŘED: Printer", "forward"),
+    # Turkish
+    ("YNT: Printer", "reply"),
+    ("İLT: Printer", "forward"),
+    ("ILT: Printer", "forward"),
+    # Hungarian
+    ("VÁ: Printer", "reply"),
+    # Russian
+    ("Отв: Printer", "reply"),
+    # Cyrillic capitals that look Latin, on purpose:
+    ("ОТВЕТ: Printer", "reply"),  # noqa: RUF001
+    ("Пер: Printer", "forward"),
+    ("Пересл: Printer", "forward"),
+    # Chinese
+    ("回复: Printer", "reply"),
+    ("回覆: Printer", "reply"),
+    ("答复: Printer", "reply"),
+    ("转发: Printer", "forward"),
+    ("轉寄: Printer", "forward"),
+    # Japanese and Korean
+    ("返信: Printer", "reply"),
+    ("転送: Printer", "forward"),
+    ("회신: Printer", "reply"),
+    ("전달: Printer", "forward"),
+    # Greek
+    ("ΑΠ: Printer", "reply"),
+    ("ΣΧΕΤ: Printer", "reply"),
+    ("ΠΡΘ: Printer", "forward"),
+    # Hebrew and Arabic
+    ("השב: Printer", "reply"),
+    ("הועבר: Printer", "forward"),
+    ("رد: Printer", "reply"),
+    ("إعادة توجيه: Printer", "forward"),
+]
+
+
+@pytest.mark.parametrize(("subject", "kind"), LOCALIZED)
+def test_localized_prefix_is_stripped(subject: str, kind: str) -> None:
+    """Each language's prefix goes and the base subject stays."""
+    assert strip_prefixes(subject)[0] == "Printer"
+    assert prefix_kind(subject) == kind
+
+
+@pytest.mark.parametrize(("subject", "kind"), LOCALIZED)
+def test_localized_prefix_ignores_case(subject: str, kind: str) -> None:
+    """A prefix counts whatever its case."""
+    word, rest = subject.split(":", 1)
+    changed = f"{word.swapcase()}:{rest}"
+
+    assert strip_prefixes(changed)[0] == "Printer"
+    assert prefix_kind(changed) == kind
+
+
+@pytest.mark.parametrize(
+    ("subject", "base", "removed"),
+    [
+        ("AW: AW: Printer", "Printer", ["AW:", "AW:"]),
+        ("RE: FW: Printer", "Printer", ["RE:", "FW:"]),
+        ("RE[2]: Printer", "Printer", ["RE[2]:"]),
+        ("Re^3: Printer", "Printer", ["Re^3:"]),
+        ("Re(2): Printer", "Printer", ["Re(2):"]),
+        ("回复\uff1aPrinter", "Printer", ["回复\uff1a"]),
+        ("RE:Printer", "Printer", ["RE:"]),
+        ("re:re:  Printer  offline ", "Printer offline", ["re:", "re:"]),
+        ("RE:[HELP-42]Printer", "[HELP-42]Printer", ["RE:"]),
+        ("[users] Re: Printer", "[users] Printer", ["Re:"]),
+        ("Re: [users] Printer", "[users] Printer", ["Re:"]),
+        ("Re:", "", ["Re:"]),
+    ],
+)
+def test_stacked_and_odd_prefixes(subject: str, base: str, removed: list[str]) -> None:
+    """Stacked, counted, spaceless and full-width forms all go."""
+    assert strip_prefixes(subject) == (base, removed)
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Reset password",
+        "Ré union du lundi",
+        "Rés: not a prefix",
+        "Regarding the invoice",
+        "Fwding rules broken",
+        "Award ceremony",
+        "Automatic reply: [HELP-61] VPN",
+        "Invoice RE 42: missing",
+        "Server: disk full",
+        "",
+    ],
+)
+def test_words_that_only_look_like_prefixes_stay(subject: str) -> None:
+    """A word that merely starts like a prefix is not stripped."""
+    assert strip_prefixes(subject) == (" ".join(subject.split()), [])
+    assert prefix_kind(subject) is None
+
+
+def test_first_prefix_decides_the_kind() -> None:
+    """A forward of a reply is a forward."""
+    assert prefix_kind("FW: RE: Printer") == "forward"
+
+
+@given(st.text())
+def test_stripping_twice_changes_nothing(subject: str) -> None:
+    """Stripping is idempotent on any text."""
+    base, _ = strip_prefixes(subject)
+
+    assert strip_prefixes(base) == (base, [])
+
+
+@pytest.mark.parametrize(
+    ("text", "keys"),
+    [
+        ("[HELP-42] Printer", ["HELP-42"]),
+        ("help-42 and HELP-42 again", ["HELP-42"]),
+        ("RE:[HELP-42]Printer", ["HELP-42"]),
+        ("see https://t.example.org/browse/HELP-7.", ["HELP-7"]),
+        ("INC0012345 and RITM0001234", ["INC0012345", "RITM0001234"]),
+        (
+            "REQ1234567 CHG7654321 PRB0000001",
+            ["REQ1234567", "CHG7654321", "PRB0000001"],
+        ),
+        ("TASK0001234 SCTASK0001234", ["TASK0001234", "SCTASK0001234"]),
+        ("AB#123 fixes it", ["AB#123"]),
+        ("OPS-3 then HELP-4", ["OPS-3", "HELP-4"]),
+    ],
+)
+def test_ticket_keys_are_found_in_order(text: str, keys: list[str]) -> None:
+    """Keys of every supported tool are found, normalized and in order."""
+    assert find_ticket_keys(text, ["HELP", "OPS"]) == keys
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "INC123456 is too short",
+        "XHELP-42 HELP-42b HELP-0",
+        "OTHER-42 is not configured",
+        "PAB#12",
+        "ROUTER-42",
+    ],
+)
+def test_things_that_are_not_keys(text: str) -> None:
+    """Short numbers, unknown projects and glued words are no keys."""
+    assert find_ticket_keys(text, ["HELP"]) == []

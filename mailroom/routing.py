@@ -137,10 +137,11 @@ def _glob_any(patterns: list[str], values: list[str]) -> bool:
 def _search(pattern: str, text: str) -> bool:
     """Search `text` for `pattern`, ignoring case; a bad pattern never matches.
 
-    check_routes reports bad patterns when the configuration is read.
+    `^` and `$` match at each line. check_routes reports bad patterns when
+    the configuration is read.
     """
     try:
-        return re.search(pattern, text, re.IGNORECASE) is not None
+        return re.search(pattern, text, re.IGNORECASE | re.MULTILINE) is not None
     except re.error:
         return False
 

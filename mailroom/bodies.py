@@ -120,6 +120,8 @@ def decode_bytes(data: bytes, charset: str | None, html: bool = False) -> str:
         return _decode_cp1252(data)
 
     text = _decode_strict(data, declared)
+    if text is None and declared.startswith("iso2022_jp"):
+        text = decode_iso2022jp_windows(data)
     if text is None:
         text = data.decode(declared, errors="replace")
     return text
@@ -173,6 +175,41 @@ def _decode_cp1252(data: bytes) -> str:
     return "".join(
         _decode_strict(bytes([byte]), "cp1252") or chr(byte) for byte in data
     )
+
+
+def decode_iso2022jp_windows(data: bytes) -> str:
+    """Decode ISO-2022-JP as Windows writes it (CP50220), NEC symbols included.
+
+    Outlook puts characters such as ① or № in ISO-2022-JP mail; Python's
+    codec rejects them, while cp932 knows them once the codes are shifted.
+    """
+    sjis = bytearray()
+    for escape, chunk in _iso2022_runs(data):
+        if escape in (b"\x1b$B", b"\x1b$@"):
+            for first, second in zip(chunk[::2], chunk[1::2], strict=False):
+                sjis += _jis_to_sjis(first, second)
+        elif escape == b"\x1b(I":
+            sjis += bytes(byte | 0x80 for byte in chunk)
+        else:
+            sjis += chunk
+    return bytes(sjis).decode("cp932", errors="replace")
+
+
+def _iso2022_runs(data: bytes) -> list[tuple[bytes, bytes]]:
+    """Split ISO-2022-JP bytes into (escape sequence, bytes) runs."""
+    pieces = re.split(rb"(\x1b(?:\$[@B]|\([BJI]))", data)
+    runs = [(b"\x1b(B", pieces[0])]
+    runs += list(zip(pieces[1::2], pieces[2::2], strict=False))
+    return runs
+
+
+def _jis_to_sjis(first: int, second: int) -> bytes:
+    """Shift one JIS X 0208 code (two 7-bit bytes) to its Shift_JIS bytes."""
+    if not (0x21 <= first <= 0x7E and 0x21 <= second <= 0x7E):
+        return b"?"
+    lead = (first + 1) // 2 + (0x70 if first <= 0x5E else 0xB0)
+    shift = (0x1F if second <= 0x5F else 0x20) if first % 2 else 0x7E
+    return bytes((lead, second + shift))
 
 
 def _meta_charset(data: bytes) -> str | None:

@@ -123,8 +123,10 @@ def _walk(message: Message) -> _Parts:
     parts = _Parts(plain=_body_parts(message, "plain"))
     parts.html = _body_parts(message, "html")
     chosen = {id(part) for part in [*parts.plain, *parts.html]}
-
     leaves = [leaf for leaf in _leaves(message) if id(leaf[0]) not in chosen]
+    if not chosen:
+        parts.plain = _inline_text_files([leaf for leaf, _ in leaves])
+
     names = unique_filenames(
         [_filename(leaf, index) for index, (leaf, _) in enumerate(leaves, 1)]
     )
@@ -133,6 +135,17 @@ def _walk(message: Message) -> _Parts:
     for part in message.walk():
         parts.defects.extend(_describe_defect(defect) for defect in part.defects)
     return parts
+
+
+def _inline_text_files(leaves: list[Message]) -> list[Message]:
+    """Return the first text file shown inline, read as the body of a mail
+    that has no other; it stays an attachment too.
+    """
+    for leaf in leaves:
+        inline = leaf.get_content_disposition() == "inline"
+        if inline and leaf.get_content_type() == "text/plain":
+            return [leaf]
+    return []
 
 
 def _body_parts(part: Message, kind: str) -> list[Message]:
@@ -258,7 +271,7 @@ def _filename(part: Message, index: int) -> str:
         if subject:
             return safe_filename(subject + ".eml")
     raw = _raw_filename(part)
-    name = safe_filename(decode_header_value(raw)) if raw else ""
+    name = safe_filename(_decode_words(raw)) if raw else ""
     return name or fallback_filename(index, _content_type(part))
 
 

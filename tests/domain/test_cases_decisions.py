@@ -146,9 +146,7 @@ def test_human_mail_about_auto_replies_is_new() -> None:
 BOUNCE = "06-bounce-ndr-loop"
 
 
-@pytest.mark.parametrize(
-    "name", ["dsn-unknown-user.eml", "plain-bounce-no-report.eml"]
-)
+@pytest.mark.parametrize("name", ["dsn-unknown-user.eml", "plain-bounce-no-report.eml"])
 def test_bounce_is_skipped_without_acknowledgement(name: str) -> None:
     """A bounce, with or without multipart/report, is skipped."""
     kind, decision, acknowledge = _decide(BOUNCE, name)

@@ -1,0 +1,112 @@
+"""Field extraction from body lines and importance."""
+
+from __future__ import annotations
+
+import pytest
+
+from mailroom.config import FieldMapConfig
+from mailroom.fields import MAX_VALUE_LENGTH, extract_fields
+from mailroom.models import Importance
+from tests.domain.mailfactory import make_mail
+
+CONFIG = FieldMapConfig(
+    body_keys={
+        "Component": "component",
+        "Environment": "environment",
+        "Asset Tag": "asset",
+    },
+    allowed_values={"environment": ["Production", "Test"]},
+)
+
+
+def _values(body: str, config: FieldMapConfig = CONFIG) -> dict[str, str]:
+    """Return the fields taken from a body, without importance."""
+    plain = config.model_copy(update={"importance_field": None})
+    return extract_fields(make_mail(text_body=body), plain).values
+
+
+def test_colon_and_equals_lines_become_fields() -> None:
+    """`Key: Value` and `Key = Value` lines map to their fields."""
+    body = "Hello,\n\nComponent: Storage\nEnvironment = production\n\nJörg\n"
+
+    assert _values(body) == {"component": "Storage", "environment": "Production"}
+
+
+def test_keys_match_whatever_their_case_and_spacing() -> None:
+    """Labels are matched case-insensitively, with spacing normalized."""
+    assert _values("  asset   TAG :  LT-0042  \n") == {"asset": "LT-0042"}
+
+
+def test_unknown_keys_and_prose_are_ignored() -> None:
+    """Lines whose key is not configured, and URLs, give nothing."""
+    body = "Note: call me\nhttps://example.org/a=b\nTime 10:30\n"
+
+    assert _values(body) == {}
+
+
+def test_quoted_history_is_not_read() -> None:
+    """Lines after the start of quoted history are not the writer's."""
+    for marker in (
+        "> Component: Old",
+        "-----Original Message-----\nComponent: Old",
+        "On Mon, 1 Dec 2026, Ann wrote:\nComponent: Old",
+        "From: Ann\nSent: Monday\nComponent: Old",
+        "Von: Ann\nGesendet: Montag\nComponent: Old",
+    ):
+        assert _values(f"Thanks\n{marker}\n") == {}
+
+
+def test_the_first_value_for_a_field_wins() -> None:
+    """A key given twice keeps its first value."""
+    assert _values("Component: Storage\nComponent: Network\n") == {
+        "component": "Storage"
+    }
+
+
+def test_value_outside_the_allowed_list_is_a_problem() -> None:
+    """A value not allowed for its field is reported, not set."""
+    fields = extract_fields(make_mail(text_body="Environment: staging\n"), CONFIG)
+
+    assert "environment" not in fields.values
+    assert fields.problems[0].field == "environment"
+    assert "Production, Test" in fields.problems[0].reason
+
+
+def test_too_long_value_is_a_problem() -> None:
+    """A value longer than the limit is reported, not set."""
+    body = f"Component: {'x' * (MAX_VALUE_LENGTH + 1)}\n"
+    fields = extract_fields(make_mail(text_body=body), CONFIG)
+
+    assert fields.problems[0].reason == f"longer than {MAX_VALUE_LENGTH} characters"
+    assert "component" not in fields.values
+
+
+def test_prefixes_and_key_tags_never_reach_a_field() -> None:
+    """A reply prefix or ticket key in a value is dropped from it."""
+    assert _values("Component: AW: [HELP-42] Printer\n") == {"component": "Printer"}
+
+
+@pytest.mark.parametrize(
+    ("importance", "severity"), [("low", "Low"), ("normal", "Medium"), ("high", "High")]
+)
+def test_importance_maps_to_its_field(importance: Importance, severity: str) -> None:
+    """The mail's importance fills the configured field through its table."""
+    fields = extract_fields(make_mail(importance=importance), CONFIG)
+
+    assert fields.values == {"severity": severity}
+
+
+def test_body_line_wins_over_importance() -> None:
+    """A severity written in the body beats the mail's importance."""
+    config = CONFIG.model_copy(update={"body_keys": {"Severity": "severity"}})
+    mail = make_mail(importance="high", text_body="Severity: Low\n")
+
+    assert extract_fields(mail, config).values == {"severity": "Low"}
+
+
+def test_importance_value_is_checked_too() -> None:
+    """An importance value the field does not allow is a problem."""
+    config = CONFIG.model_copy(update={"allowed_values": {"severity": ["P1", "P2"]}})
+    fields = extract_fields(make_mail(importance="high"), config)
+
+    assert (fields.values, fields.problems[0].value) == ({}, "High")

@@ -42,18 +42,12 @@ def render_acknowledgement(
     """
     if not tickets:
         raise PermanentError("an acknowledgement needs at least one ticket")
-    recipients = mail.reply_to or ([mail.sender] if mail.sender else [])
-    if not recipients:
-        raise PermanentError(
-            "the mail has neither Reply-To nor From; there is no one to "
-            "acknowledge, so do not ask for an acknowledgement of it"
-        )
 
     values = _template_values(mail, tickets, problems)
     subject = _render("acknowledgement.subject", config.subject, values)
     return OutgoingMail(
         message_id=message_id,
-        to=list(recipients),
+        to=_recipients(mail),
         subject=" ".join(subject.split()),
         text_body=_render("acknowledgement.body", config.body, values),
         in_reply_to=mail.message_id,
@@ -88,6 +82,17 @@ def check_templates(config: AcknowledgementConfig) -> list[str]:
         except TemplateSyntaxError as exc:
             problems.append(_describe(setting, exc))
     return problems
+
+
+def _recipients(mail: NormalizedMail) -> list[Address]:
+    """Return Reply-To, or else the sender; raise when there is neither."""
+    recipients = mail.reply_to or ([mail.sender] if mail.sender else [])
+    if not recipients:
+        raise PermanentError(
+            "the mail has neither Reply-To nor From; there is no one to "
+            "acknowledge, so do not ask for an acknowledgement of it"
+        )
+    return list(recipients)
 
 
 def _template_values(

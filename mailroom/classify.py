@@ -62,9 +62,8 @@ def _own_signal(
     if mail.header(marker_header) is not None:
         return f"our marker header {marker_header} is present"
 
-    if own_domain and (mail.message_id or "").lower().endswith(
-        f"@{own_domain.lower()}>"
-    ):
+    message_id = (mail.message_id or "").lower()
+    if own_domain and message_id.endswith(f"@{own_domain.lower()}>"):
         return "the Message-ID is in Mailroom's own domain"
     return None
 
@@ -80,9 +79,8 @@ def _first_signal(signals: tuple[Signal, ...], mail: NormalizedMail) -> str | No
 
 def _delivery_report(mail: NormalizedMail) -> str | None:
     """Detect an RFC 3464 delivery status notification."""
-    if mail.content_type.lower() == "multipart/report" and _report_type(mail) == (
-        "delivery-status"
-    ):
+    is_report = mail.content_type.lower() == "multipart/report"
+    if is_report and _report_type(mail) == "delivery-status":
         return "Content-Type multipart/report; report-type=delivery-status (RFC 3464)"
     return None
 

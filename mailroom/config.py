@@ -70,6 +70,7 @@ class FieldMapConfig(Section):
     """How mail values and body `Key: Value` lines become ticket fields."""
 
     body_keys: dict[str, str] = {}
+    unmapped_keys: Literal["ignore", "keep"] = "ignore"
     importance_field: str | None = "severity"
     importance_values: dict[Importance, str] = {
         "low": "Low",

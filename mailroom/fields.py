@@ -25,6 +25,8 @@ _HEADER_NEXT = re.compile(
     r"^(?:sent|date|gesendet|datum|envoyé|enviado|inviato|verzonden|skickat)\s*:",
     re.I,
 )
+_PLAIN_LABEL = re.compile(r"^[^\W\d_]+(?:[ \-][^\W\d_]+){0,2}$")
+_HEADER_NAMES = frozenset("from to cc bcc subject date sent re fw fwd".split())
 _KEY_TAG = re.compile(r"\[\s*[A-Z][A-Z0-9_]*-\d+\s*\]\s*")
 
 
@@ -57,7 +59,7 @@ def _wanted(mail: NormalizedMail, config: FieldMapConfig) -> list[tuple[str, str
         match = _LINE.match(line)
         if not match:
             continue
-        field = labels.get(" ".join(match.group("key").casefold().split()))
+        field = _field_for(match.group("key"), labels, config)
         value = _clean(match.group("value"))
         if field and value:
             pairs.append((field, value))
@@ -66,6 +68,21 @@ def _wanted(mail: NormalizedMail, config: FieldMapConfig) -> list[tuple[str, str
         importance = config.importance_values[mail.importance]
         pairs.append((config.importance_field, importance))
     return pairs
+
+
+def _field_for(label: str, labels: dict[str, str], config: FieldMapConfig) -> str | None:
+    """Return the field a body label maps to, if any.
+
+    With `unmapped_keys: keep`, a plain label of up to three words that is
+    not a mail header name becomes a snake_case field of its own.
+    """
+    folded = " ".join(label.casefold().split())
+    if folded in labels:
+        return labels[folded]
+    keep = config.unmapped_keys == "keep" and _PLAIN_LABEL.match(folded)
+    if not keep or folded in _HEADER_NAMES:
+        return None
+    return "_".join(folded.replace("-", " ").split())
 
 
 def _own_lines(text: str) -> list[str]:

@@ -110,3 +110,22 @@ def test_importance_value_is_checked_too() -> None:
     fields = extract_fields(make_mail(importance="high"), config)
 
     assert (fields.values, fields.problems[0].value) == ({}, "High")
+
+
+KEEP = FieldMapConfig(body_keys={"asset": "asset_tag"}, unmapped_keys="keep")
+
+
+def test_keep_mode_names_unmapped_labels_in_snake_case() -> None:
+    """`unmapped_keys: keep` turns plain labels into fields of their own."""
+    body = "Users affected = 6\nAsset: EX-1\nGebäude: B\n"
+    values = _values(body, KEEP)
+    assert values["users_affected"] == "6"
+    assert values["asset_tag"] == "EX-1"
+    assert values["gebäude"] == "B"
+
+
+def test_keep_mode_skips_times_headers_and_long_labels() -> None:
+    """Times, header names and sentences with a colon are not labels."""
+    body = "since about 06:40 the link drops\nFrom: a@example.com\n"
+    body += "this is a long sentence: with a colon\n"
+    assert set(_values(body, KEEP)) <= {"severity"}

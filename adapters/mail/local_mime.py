@@ -68,11 +68,15 @@ def _set_thread_headers(message: EmailMessage, mail: OutgoingMail) -> None:
         message["References"] = " ".join(angle(ref) for ref in mail.references)
 
 
+MIME_ONLY = frozenset({"auto-submitted"})
+
+
 def _set_custom_headers(message: EmailMessage, headers: dict[str, str]) -> None:
     for name, value in headers.items():
-        # Graph sends only X- headers; refusing others here keeps local runs
-        # honest about what will work against Exchange.
-        if not name.lower().startswith("x-"):
+        # Graph sets only X- headers on a message it builds; Auto-Submitted
+        # (RFC 3834) travels in MIME that Mailroom builds itself. Refusing
+        # the rest keeps local runs honest about what works with Exchange.
+        if not name.lower().startswith("x-") and name.lower() not in MIME_ONLY:
             raise PermanentError(
                 f"the header {name!r} cannot be sent; Exchange accepts only "
                 "custom headers whose names start with X-"

@@ -74,6 +74,21 @@ class _RawPolicy(Compat32):
 _POLICY = _RawPolicy()
 
 
+class _RawGenerator(BytesGenerator):
+    """Write a message back as it arrived, broken multiparts included."""
+
+    def _handle_multipart(self, msg: Message) -> None:
+        """Write a multipart whose boundary was never found as plain text.
+
+        The stdlib would decode its body with `replace` and then fail to
+        write the result back as ASCII.
+        """
+        if msg.is_multipart():
+            super()._handle_multipart(msg)  # type: ignore[misc]
+        else:
+            self._handle_text(msg)  # type: ignore[attr-defined]
+
+
 @dataclass
 class _Parts:
     """What a walk over the MIME tree found: body parts and attachments."""
@@ -232,10 +247,8 @@ def _part_text(part: Message, html: bool) -> str:
 
 def _payload_bytes(part: Message) -> bytes:
     """Return a leaf's decoded bytes; an attached message as an .eml file."""
-    payload = part.get_payload()
-    if isinstance(payload, list):
-        items = [item for item in payload if isinstance(item, Message)]
-        return b"".join(_message_bytes(item) for item in items)
+    if part.is_multipart():
+        return b"".join(_message_bytes(item) for item in _children(part))
     data = part.get_payload(decode=True)
     return data if isinstance(data, bytes) else b""
 
@@ -243,7 +256,7 @@ def _payload_bytes(part: Message) -> bytes:
 def _message_bytes(message: Message) -> bytes:
     """Serialize a message with its headers and bodies as they arrived."""
     buffer = io.BytesIO()
-    BytesGenerator(buffer, mangle_from_=False).flatten(message)
+    _RawGenerator(buffer, mangle_from_=False).flatten(message)
     return buffer.getvalue()
 
 

@@ -94,7 +94,8 @@ def open_ticket(
 
     attach_files(ticket.key, mail, tracker, services)
     if request.action == "linked_new" and request.ticket_key:
-        tracker.link(ticket.key, request.ticket_key, "follows-up")
+        relation = "forwarded-from" if record.kind == "forward" else "follows-up"
+        tracker.link(ticket.key, request.ticket_key, relation)
     summary = ticket_summary(mail.subject)
     row = ThreadRow(key=ticket.key, subject=summary, mail_key=record.key)
     ledger.save_ticket(request.tool, row)

@@ -13,6 +13,7 @@ from mailroom.errors import BlobNotFoundError, PermanentError
 
 @pytest.fixture
 def blobs(tmp_path: Path) -> FolderBlobs:
+    """Return an empty blob folder."""
     return FolderBlobs(tmp_path / "blobs")
 
 

@@ -52,16 +52,19 @@ def echo_token(request: httpx.Request) -> httpx.Response:
 
 @pytest.fixture
 def clock() -> Clock:
+    """Return a clock stopped at a fixed morning."""
     return Clock()
 
 
 @pytest.fixture
 def posts() -> Posts:
+    """Collect what the mailbox posts."""
     return []
 
 
 @pytest.fixture
 def mailbox(tmp_path: Path, clock: Clock, posts: Posts) -> Iterator[LocalMailbox]:
+    """Return a mailbox whose webhooks always pass the handshake."""
     http = httpx.Client(transport=httpx.MockTransport(echo_token))
     box = LocalMailbox(
         tmp_path,
@@ -76,6 +79,7 @@ def mailbox(tmp_path: Path, clock: Clock, posts: Posts) -> Iterator[LocalMailbox
 def subscribe(
     box: LocalMailbox, clock: Clock, folder: str = "Inbox", minutes: int = 60
 ) -> str:
+    """Subscribe to a folder of the support mailbox; return the id."""
     request = SubscriptionRequest(
         mailbox=SUPPORT,
         folder=folder,
@@ -88,6 +92,7 @@ def subscribe(
 
 
 def outgoing(to: str, message_id: str = "ack-1@mailroom.invalid") -> OutgoingMail:
+    """Return an acknowledgement to `to`."""
     return OutgoingMail(
         message_id=message_id,
         to=[Address(email=to, name="Zoë")],
@@ -355,6 +360,7 @@ def webhook() -> Iterator[Callable[[Answer], str]]:
 
 
 def request_for(url: str, clock: Clock) -> SubscriptionRequest:
+    """Return a one-hour subscription request for `url`."""
     return SubscriptionRequest(
         mailbox=SUPPORT,
         folder="Inbox",

@@ -17,6 +17,7 @@ PNG = b"\x89PNG\r\n\x1a\n fake image"
 
 
 def draft(correlation_id: str = "mail-1", summary: str = "Printer") -> TicketDraft:
+    """Return a ticket draft."""
     return TicketDraft(
         correlation_id=correlation_id,
         summary=summary,
@@ -27,6 +28,7 @@ def draft(correlation_id: str = "mail-1", summary: str = "Printer") -> TicketDra
 
 
 def attachment(name: str, data: bytes = PNG, inline: bool = False) -> Attachment:
+    """Describe `data` as a PNG attachment."""
     digest = hashlib.sha256(data).hexdigest()
     return Attachment(
         filename=name,
@@ -39,6 +41,7 @@ def attachment(name: str, data: bytes = PNG, inline: bool = False) -> Attachment
 
 @pytest.fixture
 def tracker(tmp_path: Path) -> LocalTracker:
+    """Return an empty tracker."""
     return LocalTracker(tmp_path / "tracker.db", tmp_path / "files", BASE + "/")
 
 

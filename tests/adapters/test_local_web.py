@@ -22,10 +22,12 @@ HOSTILE = "<script>alert(1)</script>"
 
 @pytest.fixture
 def tracker(tmp_path: Path) -> LocalTracker:
+    """Return an empty tracker."""
     return LocalTracker(tmp_path / "tracker.db", tmp_path / "files", BASE)
 
 
 def open_ticket(tracker: LocalTracker, summary: str = "Printer") -> str:
+    """Open a ticket whose body holds a script tag and a link."""
     draft = TicketDraft(
         correlation_id=summary,
         summary=summary,
@@ -37,6 +39,7 @@ def open_ticket(tracker: LocalTracker, summary: str = "Printer") -> str:
 
 
 def attach_png(tracker: LocalTracker, key: str, name: str, inline: bool) -> None:
+    """Attach a small PNG to a ticket."""
     meta = Attachment(
         filename=name,
         content_type="image/png",

@@ -23,11 +23,13 @@ class FakeClock:
 
 @pytest.fixture
 def clock() -> FakeClock:
+    """Return a stopped clock."""
     return FakeClock()
 
 
 @pytest.fixture
 def queues(tmp_path: Path, clock: FakeClock) -> SqliteQueues:
+    """Return empty queues on the stopped clock."""
     return SqliteQueues(tmp_path / "queues.db", clock=clock)
 
 

@@ -13,6 +13,7 @@ from mailroom.errors import PermanentError
 
 @pytest.fixture
 def store(tmp_path: Path) -> SqliteStore:
+    """Return an empty store."""
     return SqliteStore(tmp_path / "state.db")
 
 

@@ -76,8 +76,11 @@ def _drop_attribution(kept: list[str]) -> None:
 
 def _cut_history(lines: list[str]) -> list[str]:
     """Cut at the first history marker that follows some new text."""
-    for index in _history_starts(lines):
-        if any(line.strip() for line in lines[:index]):
+    starts = _history_starts(lines)
+    marked = set(starts)
+    for index in starts:
+        before = (n for n, line in enumerate(lines[:index]) if line.strip())
+        if any(n not in marked for n in before):
             return lines[:index]
     return lines
 

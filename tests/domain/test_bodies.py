@@ -1,0 +1,112 @@
+"""Body helpers: charset decoding, HTML to text and HTML sanitizing."""
+
+from __future__ import annotations
+
+import pytest
+
+from mailroom.bodies import (
+    decode_bytes,
+    decode_iso2022jp_windows,
+    decode_utf8_lenient,
+    html_to_text,
+    resolve_charset,
+    sanitize_html,
+)
+
+
+@pytest.mark.parametrize(
+    ("label", "codec"),
+    [
+        ("UTF-8", "utf-8"),
+        ('"iso-8859-1"', "cp1252"),
+        ("ks_c_5601-1987", "cp949"),
+        ("x-mac-cyrillic", "mac-cyrillic"),
+        ("unicode-1-1-utf-7", "utf-7"),
+        ("base64", None),
+        ("unicode_escape", None),
+        ("no-such-charset", None),
+        ("", None),
+    ],
+)
+def test_charset_labels_resolve_to_text_codecs(label: str, codec: str | None) -> None:
+    """Mail charset labels map to Python codecs; non-text codecs are refused."""
+    assert resolve_charset(label) == codec
+
+
+def test_invalid_utf8_bytes_read_as_windows_1252() -> None:
+    """Bytes that are not UTF-8 read as Windows-1252, never as U+FFFD."""
+    assert decode_utf8_lenient(b"ok \xe2\x82\xac, \x93quoted\x94") == "ok €, “quoted”"
+
+
+def test_declared_charset_wins_over_detection() -> None:
+    """A declared charset is used as stated."""
+    assert decode_bytes("Żółw".encode("iso-8859-2"), "iso-8859-2") == "Żółw"
+
+
+def test_iso_2022_jp_with_windows_symbols_decodes() -> None:
+    """ISO-2022-JP carrying NEC symbols (①, №) decodes like Windows does."""
+    data = b"\x1b$B-!\x1b(B 1 \x1b$B-b\x1b(B"
+    assert decode_iso2022jp_windows(data) == "① 1 №"
+    assert decode_bytes(data, "iso-2022-jp") == "① 1 №"
+
+
+def test_html_to_text_keeps_paragraphs_and_table_cells() -> None:
+    """HTML renders as lines, with table cells side by side."""
+    html = "<p>Dear team,</p><table><tr><td>Host</td><td>db-02</td></tr></table>"
+    text = html_to_text(html)
+    assert text.splitlines()[0] == "Dear team,"
+    assert "Host" in text and "db-02" in text
+
+
+def test_html_to_text_drops_scripts_styles_and_control_characters() -> None:
+    """Script and style content and control characters do not show."""
+    html = "<style>p{color:red}</style><script>x()</script><p>Vis\x00ible</p>"
+    assert html_to_text(html) == "Visible"
+
+
+@pytest.mark.parametrize("html", ["", "   ", "<!-- only a comment -->", "<<<>>>"])
+def test_html_to_text_accepts_empty_or_odd_input(html: str) -> None:
+    """Empty or odd HTML gives text without raising."""
+    assert isinstance(html_to_text(html), str)
+
+
+def test_sanitize_removes_scripts_handlers_and_javascript_urls() -> None:
+    """Nothing that runs survives sanitizing."""
+    html = (
+        '<p onclick="steal()">Hi<script>alert(1)</script>'
+        '<a href="javascript:alert(1)">x</a><style>*{}</style></p>'
+    )
+    clean = sanitize_html(html)
+    for needle in ("onclick", "script", "javascript", "style", "alert"):
+        assert needle not in clean
+
+
+def test_sanitize_keeps_formatting_tables_and_links() -> None:
+    """Basic formatting, tables and https links are kept."""
+    html = '<b>bold</b><table><tr><td colspan="2">c</td></tr></table>'
+    clean = sanitize_html(html + '<a href="https://example.org/x">link</a>')
+    assert "<b>bold</b>" in clean and 'colspan="2"' in clean
+    assert 'href="https://example.org/x"' in clean
+
+
+@pytest.mark.parametrize(
+    ("src", "kept"),
+    [
+        ("cid:image001.png@01DB", True),
+        ("data:image/png;base64,iVBORw0KGgo=", True),
+        ("https://cdn.example.org/logo.png", True),
+        ("http://tracker.example.com/open.gif", False),
+        ("data:image/svg+xml;base64,PHN2Zz4=", False),
+        ("javascript:alert(1)", False),
+    ],
+)
+def test_sanitize_keeps_images_only_from_allowed_sources(src: str, kept: bool) -> None:
+    """Images keep cid:, data: raster and https sources; others are dropped."""
+    clean = sanitize_html('<img src="' + src + '" alt="x">')
+    assert ("src=" in clean) is kept
+
+
+def test_sanitize_drops_data_urls_on_links() -> None:
+    """A data: URL is allowed on an image, never on a link."""
+    clean = sanitize_html('<a href="data:text/html,hi">x</a>')
+    assert "data:" not in clean

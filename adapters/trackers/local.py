@@ -49,8 +49,8 @@ class LocalTracker:
 
     def __init__(
         self,
-        db_path: Path,
-        blobs: Path | BlobStore,
+        db_path: Path | str,
+        blobs: Path | str | BlobStore,
         base_url: str,
         project: str = "HELP",
         *,
@@ -62,7 +62,7 @@ class LocalTracker:
                 "10 upper-case letters and digits, starting with a letter"
             )
         self._db = SqliteDatabase(db_path, sql.SCHEMA)
-        self._blobs = FolderBlobs(blobs) if isinstance(blobs, Path) else blobs
+        self._blobs = blobs if not isinstance(blobs, str | Path) else FolderBlobs(blobs)
         self._base = base_url.rstrip("/")
         self._project = project
         self._tool = tool

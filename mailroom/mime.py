@@ -119,17 +119,18 @@ def _parse(raw: bytes) -> ParsedMail:
     parts = _walk(message)
 
     text_body, html_body = _bodies(parts)
-    mail = _read_headers(message).model_copy(
+    headers = _read_headers(message)
+    defects = dict.fromkeys([*headers.defects, *parts.defects])
+    mail = headers.model_copy(
         update={
             "content_type": _content_type(message),
             "report_type": _report_type(message),
             "text_body": text_body,
             "html_body": html_body,
             "attachments": [item.meta for item in parts.files],
+            "defects": list(defects),
         }
     )
-    defects = [*mail.defects, *parts.defects]
-    mail = mail.model_copy(update={"defects": list(dict.fromkeys(defects))})
     return ParsedMail(mail=mail, files=parts.files)
 
 

@@ -36,8 +36,24 @@ class Registration:
         return [str(getattr(method, "value", method)).upper() for method in methods]
 
 
+_read: dict[int, tuple[func.FunctionApp, list[Registration]]] = {}
+
+
 def read_registrations(app: func.FunctionApp) -> list[Registration]:
-    """Return every function of `app` with its trigger and queue outputs."""
+    """Return every function of `app` with its trigger and queue outputs.
+
+    The azure-functions library refuses to list an app's functions twice,
+    so the first reading is kept for the life of the app.
+    """
+    if id(app) in _read and _read[id(app)][0] is app:
+        return _read[id(app)][1]
+    found = _read_functions(app)
+    _read[id(app)] = (app, found)
+    return found
+
+
+def _read_functions(app: func.FunctionApp) -> list[Registration]:
+    """Read the functions of an app, once."""
     found: list[Registration] = []
     for function in app.get_functions():
         trigger = function.get_trigger()

@@ -19,7 +19,6 @@ from mailroom.config import Config, parse_config
 
 if TYPE_CHECKING:
     from adapters.mail.local import LocalMailbox
-
     from adapters.queues.sqlite import SqliteQueues
     from handlers.services import Services
 
@@ -111,6 +110,7 @@ def build_trackers(config: Config) -> dict[str, LocalTracker]:
             root / f"tracker-{name}-files",
             base_url=config.runtime.public_url,
             project=tool.project,
+            tool=name,
         )
         for name, tool in config.trackers.items()
     }

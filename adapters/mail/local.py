@@ -82,6 +82,13 @@ class LocalMailbox:
         self._notify_folder(address, source, item_id, "deleted")
         self._notify_folder(address, folder, item_id, "created")
 
+    def renotify(self, address: str, folder: str, item_id: str) -> int:
+        """Send an item's "created" notification again, as Graph may.
+
+        Returns how many subscriptions were notified.
+        """
+        return self._notify_folder(address, folder, item_id, "created")
+
     def items(self, address: str, folder: str) -> list[str]:
         """List the item ids of a folder, oldest first."""
         return self._folders.items(address, folder)

@@ -23,6 +23,7 @@ _NO_REPLY = re.compile(
     re.IGNORECASE,
 )
 _SUPPRESS = {"all", "autoreply", "oof"}
+_ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 
 
 def classify(
@@ -191,7 +192,9 @@ def _without_acknowledgement(
 ) -> Classification:
     """Withhold the acknowledgement from no-reply senders and suppressors."""
     reasons: list[str] = []
-    if _NO_REPLY.search(_local_part(mail.sender)):
+    if not _reachable(mail):
+        reasons.append("there is no valid From or Reply-To address to answer")
+    elif _NO_REPLY.search(_local_part(mail.sender)):
         reasons.append("the sender is a no-reply address")
 
     suppress = _suppressed(mail)
@@ -202,6 +205,12 @@ def _without_acknowledgement(
         return classification
     reason = f"{classification.reason}; no acknowledgement: {', '.join(reasons)}"
     return classification.model_copy(update={"reason": reason, "acknowledge": False})
+
+
+def _reachable(mail: NormalizedMail) -> bool:
+    """Tell whether the mail names an address an answer could go to."""
+    candidates = [*mail.reply_to, *([mail.sender] if mail.sender else [])]
+    return any(_ADDRESS.fullmatch(a.email) for a in candidates)
 
 
 def _suppressed(mail: NormalizedMail) -> str | None:

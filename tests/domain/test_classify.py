@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from mailroom.classify import classify
-from mailroom.models import Address, Classification
+from mailroom.models import Address, Classification, NormalizedMail
 from tests.domain.mailfactory import make_mail
 
 HELPDESK = "helpdesk@example.org"
@@ -199,3 +199,16 @@ def test_reason_names_no_address() -> None:
     result = _classify(sender=_sender("no-reply@parcels.example.net"))
 
     assert "parcels" not in result.reason
+
+
+@pytest.mark.parametrize("sender", [None, "not-an-address", "someone@localhost"])
+def test_mail_without_an_answerable_address_is_not_acknowledged(
+    sender: str | None,
+) -> None:
+    """No valid From or Reply-To: a ticket may open, but no one is answered."""
+    fields = {} if sender is None else {"sender": Address(email=sender)}
+    mail = NormalizedMail(subject="Printer broken", **fields)
+    result = classify(mail, "helpdesk@example.org", [], "X-Mailroom-Id")
+    assert result.kind == "new"
+    assert not result.acknowledge
+    assert "no valid From or Reply-To" in result.reason

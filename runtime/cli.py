@@ -156,3 +156,7 @@ def wait_for_interrupt() -> None:
             time.sleep(3600)
     except KeyboardInterrupt:
         console.print("stopping")
+
+
+if __name__ == "__main__":
+    main()

@@ -55,7 +55,9 @@ def test_a_ticket_shows_its_mail_thread(
     host: LocalHost, browser: webdriver.Chrome, tmp_path: Path
 ) -> None:
     """HELP-1 shows its summary, requester, fields and the threaded reply."""
-    deliver(host, "01-vpn-outage-high-priority.eml", "03-reply-to-vpn-outlook-quote.eml")
+    deliver(
+        host, "01-vpn-outage-high-priority.eml", "03-reply-to-vpn-outlook-quote.eml"
+    )
     browser.get(f"{host.url}/tracker/HELP-1")
     browser.save_screenshot(str(tmp_path / "ticket.png"))
 
@@ -77,6 +79,8 @@ def test_the_list_links_to_each_ticket_and_images_load(
 
     assert browser.current_url.endswith("/tracker/HELP-1")
     images = browser.find_elements(By.TAG_NAME, "img")
-    widths = [browser.execute_script("return arguments[0].naturalWidth", i) for i in images]
+    widths = [
+        browser.execute_script("return arguments[0].naturalWidth", i) for i in images
+    ]
     assert widths and all(width > 0 for width in widths)
     assert "failed-invoices.csv" in browser.find_element(By.TAG_NAME, "body").text

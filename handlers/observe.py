@@ -22,7 +22,9 @@ class Unit:
 
 
 @contextmanager
-def unit_of_work(logger: logging.Logger, event: str, **fields: Any) -> Iterator[Unit]:
+def unit_of_work(
+    logger: logging.Logger, event: str, /, **fields: Any
+) -> Iterator[Unit]:
     """Log `event` once when the block ends, with its outcome and duration."""
     unit = Unit(**fields)
     started = time.perf_counter()

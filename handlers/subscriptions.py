@@ -50,7 +50,9 @@ def handle_lifecycle_event(
 ) -> list[MailChange]:
     """Act on a lifecycle event: reauthorize, recreate, or catch up."""
     ledger = Ledger(services.store)
-    with unit_of_work(logger, "subscriptions.lifecycle", event=event.event) as unit:
+    with unit_of_work(
+        logger, "subscriptions.lifecycle", lifecycle_event=event.event
+    ) as unit:
         row = ledger.subscription(event.subscription_id)
         if row is None:
             unit.outcome = "unknown-subscription"

@@ -57,6 +57,8 @@ def _read_functions(app: func.FunctionApp) -> list[Registration]:
     found: list[Registration] = []
     for function in app.get_functions():
         trigger = function.get_trigger()
+        if trigger is None:
+            continue
         outputs = {}
         for binding in function.get_bindings():
             data = binding.get_dict_repr()
@@ -65,8 +67,8 @@ def _read_functions(app: func.FunctionApp) -> list[Registration]:
 
         found.append(
             Registration(
-                name=function.get_function_name(),
-                trigger=trigger.type,
+                name=str(function.get_function_name()),
+                trigger=str(trigger.type),
                 trigger_arg=trigger.name,
                 settings=trigger.get_dict_repr(),
                 outputs=outputs,

@@ -68,6 +68,7 @@ class Pipeline:
         self.queues: dict[str, list[str]] = {stage[0]: [] for stage in STAGES}
         self.poison: list[str] = []
         self.posts: list[tuple[str, bytes]] = []
+        self.offline = False
         transport = httpx.MockTransport(self._serve)
         self.mailbox = LocalMailbox(
             root / "mail", http=httpx.Client(transport=transport)
@@ -130,6 +131,8 @@ class Pipeline:
         params = dict(parse_qsl(request.url.query.decode(), keep_blank_values=True))
         secret = self.config.mail.client_state_secret.get_secret_value()
         self.posts.append((request.url.path, request.content))
+        if self.offline:
+            return httpx.Response(503, text="the endpoint is down")
         if request.url.path.endswith("/lifecycle"):
             answer = handle_lifecycle(params, request.content, secret)
             self.queues["lifecycle-events"] += answer.enqueue

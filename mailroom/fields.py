@@ -26,7 +26,9 @@ _HEADER_NEXT = re.compile(
     re.I,
 )
 _PLAIN_LABEL = re.compile(r"^[^\W\d_]+(?:[ \-][^\W\d_]+){0,2}$")
-_HEADER_NAMES = frozenset("from to cc bcc subject date sent re fw fwd".split())
+_HEADER_NAMES = frozenset(
+    ["from", "to", "cc", "bcc", "subject", "date", "sent", "re", "fw", "fwd"]
+)
 _KEY_TAG = re.compile(r"\[\s*[A-Z][A-Z0-9_]*-\d+\s*\]\s*")
 
 
@@ -70,7 +72,9 @@ def _wanted(mail: NormalizedMail, config: FieldMapConfig) -> list[tuple[str, str
     return pairs
 
 
-def _field_for(label: str, labels: dict[str, str], config: FieldMapConfig) -> str | None:
+def _field_for(
+    label: str, labels: dict[str, str], config: FieldMapConfig
+) -> str | None:
     """Return the field a body label maps to, if any.
 
     With `unmapped_keys: keep`, a plain label of up to three words that is

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from handlers.subscriptions import run_catch_up
-from tests.pipeline import Pipeline
 from runtime.session import SAMPLES
+from tests.pipeline import Pipeline
 
 FIRST = (SAMPLES / "01-vpn-outage-high-priority.eml").read_bytes()
 SECOND = (SAMPLES / "02-calendar-sync-key-equals.eml").read_bytes()

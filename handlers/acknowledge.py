@@ -38,6 +38,10 @@ def handle_ack(request: AckRequest, services: Services) -> list[AckRequest]:
             return []
 
         message_id = send_ack(record, tickets, services, ledger)
+        for ticket in tickets:
+            detail = {"message_id": message_id}
+            tracker = services.tracker(ticket.tool)
+            tracker.record_event(ticket.key, "acknowledgement-sent", detail)
         ledger.save_ack(record.key, AckRecord(message_id=message_id, tickets=tickets))
         unit.note(tickets=len(tickets))
         unit.outcome = "sent"

@@ -182,6 +182,7 @@ class CommentDraft(Model):
     body: str
     public: bool = True
     outgoing: bool = False
+    full_text: str | None = None
 
 
 class OutgoingMail(Model):

@@ -46,14 +46,15 @@ def draft_comment(
     mail: NormalizedMail, correlation_id: str, *, public: bool, outgoing: bool
 ) -> CommentDraft:
     """Return a comment holding a reply's new text, without quoted history."""
-    text = show_inline_images(mail.text_body, mail.attachments)
-    body = strip_quoted(text).strip() or text.strip() or NO_SUBJECT
+    text = show_inline_images(mail.text_body, mail.attachments).strip()
+    body = strip_quoted(text).strip() or text or NO_SUBJECT
     return CommentDraft(
         correlation_id=correlation_id,
         author=mail.sender,
         body=body,
         public=public,
         outgoing=outgoing,
+        full_text=text if text != body else None,
     )
 
 

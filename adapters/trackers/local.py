@@ -62,6 +62,7 @@ class LocalTracker:
                 "10 upper-case letters and digits, starting with a letter"
             )
         self._db = SqliteDatabase(db_path, sql.SCHEMA)
+        self._upgrade()
         self._blobs = blobs if not isinstance(blobs, str | Path) else FolderBlobs(blobs)
         self._base = base_url.rstrip("/")
         self._project = project
@@ -98,6 +99,7 @@ class LocalTracker:
             comment.public,
             comment.outgoing,
             _stamp(),
+            comment.full_text,
         )
         cursor = self._db.execute(sql.INSERT_COMMENT, row)
         added = cursor.rowcount == 1
@@ -157,6 +159,12 @@ class LocalTracker:
             )
         return self._blobs.get(f"files/{row[0]}")
 
+    def _upgrade(self) -> None:
+        """Add columns that newer versions keep to a tracker made earlier."""
+        columns = {row[1] for row in self._db.execute(sql.COMMENT_COLUMNS).fetchall()}
+        if "full_text" not in columns:
+            self._db.execute(sql.ADD_FULL_TEXT)
+
     def close(self) -> None:
         """Close the database connections."""
         self._db.close()
@@ -170,8 +178,9 @@ class LocalTracker:
                 public=bool(public),
                 outgoing=bool(outgoing),
                 created_at=created_at,
+                full_text=full_text,
             )
-            for author, body, public, outgoing, created_at in rows
+            for author, body, public, outgoing, created_at, full_text in rows
         ]
 
     def _attachments(self, key: str) -> list[AttachmentView]:

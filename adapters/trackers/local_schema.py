@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS comments (
     public INTEGER NOT NULL,
     outgoing INTEGER NOT NULL,
     created_at TEXT NOT NULL,
+    full_text TEXT,
     UNIQUE (ticket_key, correlation_id)
 );
 CREATE TABLE IF NOT EXISTS attachments (
@@ -74,10 +75,10 @@ ALL_KEYS = "SELECT key FROM tickets ORDER BY created_at DESC, project, number DE
 
 INSERT_COMMENT = (
     "INSERT OR IGNORE INTO comments (ticket_key, correlation_id, author, body, "
-    "public, outgoing, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    "public, outgoing, created_at, full_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 COMMENTS = (
-    "SELECT author, body, public, outgoing, created_at FROM comments "
+    "SELECT author, body, public, outgoing, created_at, full_text FROM comments "
     "WHERE ticket_key = ? ORDER BY id"
 )
 
@@ -114,3 +115,6 @@ LINKS = (
 
 INSERT_EVENT = "INSERT INTO events (ticket_key, kind, detail, at) VALUES (?, ?, ?, ?)"
 EVENTS = "SELECT kind, detail, at FROM events WHERE ticket_key = ? ORDER BY id"
+
+COMMENT_COLUMNS = "PRAGMA table_info(comments)"
+ADD_FULL_TEXT = "ALTER TABLE comments ADD COLUMN full_text TEXT"

@@ -24,6 +24,7 @@ class CommentView(Model):
     public: bool = True
     outgoing: bool = False
     created_at: datetime
+    full_text: str | None = None
 
     @property
     def direction(self) -> Direction:

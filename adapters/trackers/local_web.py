@@ -130,6 +130,8 @@ by {{ who(t.requester) }}</span></p>
 <time datetime="{{ c.created_at.isoformat() }}">
 {{ c.created_at.strftime("%Y-%m-%d %H:%M") }}</time></div>
 <div class="body">{{ c.body | body }}</div>
+{% if c.full_text %}<details><summary>Full original mail</summary>
+<div class="body">{{ c.full_text | body }}</div></details>{% endif %}
 </article>
 {% endfor %}
 

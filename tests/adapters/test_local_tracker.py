@@ -171,3 +171,23 @@ def test_bad_project_is_a_configuration_error(tmp_path: Path) -> None:
     """A project that cannot prefix a key is refused at start-up."""
     with pytest.raises(ConfigurationError, match="help desk"):
         LocalTracker(tmp_path / "t.db", tmp_path, BASE, project="help desk")
+
+
+def test_a_comment_keeps_the_full_original_beside_its_new_text(
+    tmp_path: Path,
+) -> None:
+    """The cut reply text is the comment; the whole mail stays with it."""
+    tracker = LocalTracker(tmp_path / "t.sqlite3", tmp_path / "files", "http://x")
+    key = tracker.create_ticket(
+        TicketDraft(correlation_id="c1", summary="Printer", description="d")
+    ).key
+    comment = CommentDraft(
+        correlation_id="c2", body="Fixed.", full_text="Fixed.\n> old"
+    )
+    tracker.add_comment(key, comment)
+    view = tracker.get_ticket(key)
+    assert view is not None
+    assert (view.comments[0].body, view.comments[0].full_text) == (
+        "Fixed.",
+        "Fixed.\n> old",
+    )

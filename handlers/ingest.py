@@ -18,6 +18,7 @@ from handlers.observe import Unit, unit_of_work
 from handlers.services import Services
 from handlers.threading_context import load_thread_context
 from mailroom.classify import classify
+from mailroom.config import Config
 from mailroom.errors import MessageNotFoundError
 from mailroom.messages import DeliveryRequest, MailChange
 from mailroom.mime import parse_mail
@@ -84,7 +85,8 @@ def ingest_fetched(
     """Decide what a freshly fetched mail becomes, store it, and route it."""
     item = fetched.item
     parsed = parse_mail(fetched.raw)
-    key = dedupe_key(item.mailbox, parsed.mail, item.item_id, fetched.raw)
+    config = services.config
+    key = mail_key(item.mailbox, parsed.mail, item.item_id, fetched.raw, config)
     unit.note(mail_key=key)
 
     existing = ledger.mail(key)
@@ -197,6 +199,18 @@ def store_mail(key: str, raw: bytes, parsed: ParsedMail, services: Services) -> 
         if not services.blobs.exists(name):
             services.blobs.put(name, file.data)
     services.blobs.put(f"mail/{key}.json", parsed.mail.model_dump_json().encode())
+
+
+def mail_key(
+    mailbox: str, mail: NormalizedMail, item_id: str | None, raw: bytes, config: Config
+) -> str:
+    """Return the dedupe key of a mail under the configured duplicates policy.
+
+    With `one_ticket` the mailbox is left out, so the same mail reaching two
+    watched mailboxes is one mail; with `per_mailbox` each copy counts.
+    """
+    scope = mailbox if config.mail.duplicates == "per_mailbox" else "*"
+    return dedupe_key(scope, mail, item_id, raw)
 
 
 def unfinished(record: MailRecord, ledger: Ledger) -> list[DeliveryRequest]:

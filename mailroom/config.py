@@ -32,6 +32,9 @@ class MailConfig(Section):
     subscription_minutes: int = Field(default=4230, ge=5, le=10080)
     renew_before_minutes: int = Field(default=720, ge=1)
     initial_sync: Literal["skip_existing", "all"] = "skip_existing"
+    # The same mail in two watched mailboxes: one ticket, or one per mailbox
+    # (each mailbox then routes it by its own rules).
+    duplicates: Literal["one_ticket", "per_mailbox"] = "one_ticket"
     function_key: SecretStr | None = None
 
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from mailroom.acknowledgement import ack_message_id, render_acknowledgement
 from mailroom.fields import extract_fields
-from mailroom.identity import dedupe_key
 from mailroom.routing import choose_route
 
 from adapters.state.memory import MemoryStore
+from handlers.ingest import mail_key
 from handlers.ledger import Ledger
 from handlers.threading_context import load_thread_context
 from mailroom.classify import classify
@@ -26,7 +26,7 @@ def explain_mail(raw: bytes, config: Config, mailbox: str | None) -> dict[str, A
     box = mailbox or config.mailboxes[0].address
     parsed = parse_mail(raw)
     mail = parsed.mail
-    key = dedupe_key(box, mail, None, raw)
+    key = mail_key(box, mail, None, raw, config)
 
     ledger = read_only_ledger(config)
     known = ledger.mail(key) if ledger else None

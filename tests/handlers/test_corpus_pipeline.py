@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mailroom.identity import dedupe_key
+from handlers.ingest import mail_key
 from mailroom.mime import parse_mail
 from runtime.explain import explain_mail
 from tests.cases import corpus_dir
@@ -51,7 +51,7 @@ def test_the_pipeline_ends_every_message_as_ticket_comment_or_skip(
     records = {record.key: record for record in pipeline.ledger.mails()}
     for path in files:
         raw = path.read_bytes()
-        key = dedupe_key(HELPDESK, parse_mail(raw).mail, None, raw)
+        key = mail_key(HELPDESK, parse_mail(raw).mail, None, raw, pipeline.config)
         record = records[key]
         assert record.status in ("routed", "skipped"), path.name
         assert record.reason, path.name

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from adapters.trackers.local_views import TicketView
+from handlers.ingest import mail_key
 from handlers.ledger import Ledger, MailRecord
-from mailroom.identity import dedupe_key
 from mailroom.mime import parse_mail
 from runtime import wiring
 from runtime.local_host import LocalHost
@@ -32,7 +32,7 @@ def deliver_samples(host: LocalHost) -> None:
 def record_of(file: str) -> MailRecord:
     """Return the ledger record of a sample file."""
     raw = (SAMPLES / file).read_bytes()
-    key = dedupe_key(HELPDESK, parse_mail(raw).mail, None, raw)
+    key = mail_key(HELPDESK, parse_mail(raw).mail, None, raw, wiring.settings())
     record = Ledger(wiring.services().store).mail(key)
     assert record is not None, file
     return record

@@ -6,6 +6,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -122,19 +123,41 @@ def tickets(config: Config, as_json: bool) -> None:
 
 
 @main.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("--mailbox", default=None, help="Mailbox it arrived in.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--diff",
+    "other",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Show what this other configuration would decide differently "
+    "(on FILE, or on every stored mail when FILE is left out).",
+)
 @click.pass_obj
-def explain(config: Config, file: Path, mailbox: str | None, as_json: bool) -> None:
+def explain(
+    config: Config,
+    file: Path | None,
+    mailbox: str | None,
+    as_json: bool,
+    other: Path | None,
+) -> None:
     """Show what Mailroom would do with a mail, and why; writes nothing."""
-    from runtime.explain import explain_mail
+    from runtime.explain import diff_configs, explain_mail, stored_mail
 
-    report = explain_mail(file.read_bytes(), config, mailbox)
+    if other is not None:
+        raws = {file.name: file.read_bytes()} if file else stored_mail(config)
+        report: Any = diff_configs(raws, config, read_config(other), mailbox)
+    elif file is not None:
+        report = explain_mail(file.read_bytes(), config, mailbox)
+    else:
+        raise click.UsageError("give a FILE to explain, or --diff CONFIG")
     if as_json:
         click.echo(json.dumps(report, indent=2, ensure_ascii=False, default=str))
         return
-    for key, value in report.items():
+    items = report.items() if isinstance(report, dict) else enumerate(report)
+    for key, value in items:
         console.print(f"[bold]{key}[/bold]: {value}")
 
 

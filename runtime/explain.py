@@ -106,3 +106,40 @@ def read_only_ledger(config: Config) -> Ledger | None:
     from adapters.state.sqlite import SqliteStore
 
     return Ledger(SqliteStore(path))
+
+
+COMPARED = ("outcome", "classification", "thread", "route", "fields")
+
+
+def diff_configs(
+    raws: dict[str, bytes], current: Config, changed: Config, mailbox: str | None
+) -> list[dict[str, Any]]:
+    """Return, per stored mail, the decisions a changed configuration alters."""
+    differences: list[dict[str, Any]] = []
+    for name, raw in raws.items():
+        before = explain_mail(raw, current, mailbox)
+        after = explain_mail(raw, changed, mailbox)
+        changes = {
+            part: {"before": before[part], "after": after[part]}
+            for part in COMPARED
+            if before.get(part) != after.get(part)
+        }
+        if changes:
+            differences.append({"mail": name, "changes": changes})
+    return differences
+
+
+def stored_mail(config: Config) -> dict[str, bytes]:
+    """Return the original of every mail the ledger holds, by dedupe key."""
+    ledger = read_only_ledger(config)
+    if ledger is None:
+        return {}
+    from adapters.blobs.folder import FolderBlobs
+
+    blobs = FolderBlobs(wiring.data_dir(config) / "blobs")
+    found: dict[str, bytes] = {}
+    for record in ledger.mails():
+        name = f"raw/{record.key}.eml"
+        if blobs.exists(name):
+            found[record.key] = blobs.get(name)
+    return found

@@ -1,0 +1,103 @@
+"""The `mailroom` command, run as a user runs it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+from click.testing import CliRunner
+
+from mailroom.models import TicketDraft
+from runtime import wiring
+from runtime.cli import main
+from runtime.session import SAMPLES
+
+REPLY = SAMPLES / "03-reply-to-vpn-outlook-quote.eml"
+OOF = SAMPLES / "07-out-of-office.eml"
+
+
+def config_file(tmp_path: Path, **changes: object) -> Path:
+    """Write the embedded configuration with a private data folder."""
+    data = yaml.safe_load(wiring.DEFAULT_CONFIG.read_text())
+    data["runtime"] = {"data_dir": str(tmp_path / "data")}
+    data.update(changes)
+    path = tmp_path / f"config-{len(changes)}.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def run(*args: str) -> dict[str, object] | list[object]:
+    """Run the CLI and return its JSON output."""
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)  # type: ignore[no-any-return]
+
+
+def test_explain_names_the_decisions_and_writes_nothing(tmp_path: Path) -> None:
+    """An out-of-office is explained as a skip with its RFC 3834 reason."""
+    config = config_file(tmp_path)
+    report = run("--config", str(config), "explain", str(OOF), "--json")
+    assert isinstance(report, dict)
+    assert report["outcome"] == "skip"
+    assert "Auto-Submitted" in report["classification"]["reason"]
+    assert not (tmp_path / "data" / "state.sqlite3").exists()
+
+
+def test_explain_diff_shows_what_another_route_changes(tmp_path: Path) -> None:
+    """A configuration without routes turns a new ticket into a skip."""
+    current = config_file(tmp_path)
+    routes = [
+        {"name": "vip", "match": {"sender_domain": ["example.net"]}, "tools": ["local"]}
+    ]
+    changed = config_file(tmp_path, routes=routes)
+    new_mail = SAMPLES / "01-vpn-outage-high-priority.eml"
+    report = run(
+        "--config",
+        str(current),
+        "explain",
+        str(new_mail),
+        "--json",
+        "--diff",
+        str(changed),
+    )
+    assert isinstance(report, list)
+    assert report[0]["changes"]["outcome"] == {"before": "ticket", "after": "skip"}
+
+
+def test_a_bad_configuration_names_the_key_and_hides_the_value(tmp_path: Path) -> None:
+    """A wrong type is reported by key; a secret value never appears."""
+    bad = config_file(tmp_path, mail={"client_state_secret": ["s3cr3t-value"]})
+    result = CliRunner().invoke(main, ["--config", str(bad), "tickets"])
+    assert result.exit_code != 0
+    assert "mail.client_state_secret" in result.output
+    assert "s3cr3t-value" not in result.output
+
+
+def test_tickets_json_lists_the_local_trackers_tickets(tmp_path: Path) -> None:
+    """`tickets --json` shows each ticket with its fields and thread."""
+    config = config_file(tmp_path)
+    tracker = wiring.build_trackers(wiring.load_config(config))["local"]
+    draft = TicketDraft(correlation_id="c1", summary="VPN down", description="d")
+    key = tracker.create_ticket(
+        draft.model_copy(update={"fields": {"asset": "EX-1"}})
+    ).key
+
+    listing = run("--config", str(config), "tickets", "--json")
+    assert isinstance(listing, dict)
+    [ticket] = listing["local"]
+    assert (ticket["key"], ticket["fields"]) == (key, {"asset": "EX-1"})
+
+
+def test_replay_puts_poison_messages_back(tmp_path: Path) -> None:
+    """`replay` moves every poison message back onto its queue."""
+    config = config_file(tmp_path)
+    queues = wiring.local_queues(wiring.load_config(config))
+    queues.send("deliveries", '{"mail_key": "m-1"}')
+    message = queues.receive("deliveries", 30, "test")
+    assert message is not None
+    queues.move_to_poison("deliveries", message.id, message.pop_token, "tool down")
+
+    result = CliRunner().invoke(main, ["--config", str(config), "replay"])
+    assert "deliveries: 1 message(s) back" in result.output
+    assert queues.depth("deliveries") == 1

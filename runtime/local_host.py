@@ -278,15 +278,11 @@ class LocalHost:
         self, request: BaseHTTPRequestHandler, path: str, body: bytes
     ) -> tuple[int, str, bytes]:
         """Return status, content type and body for one request."""
+        if path == "/" and self.pages:
+            path = next(iter(self.pages))
         for prefix, page in self.pages.items():
             if path == prefix or path.startswith(prefix + "/"):
                 return page(path)
-        if path == "/":
-            return (
-                self.pages["/tracker"]("/tracker")
-                if "/tracker" in self.pages
-                else (404, "text/plain", b"not found")
-            )
 
         registration = self._http_function(path, request.command)
         if registration is None:

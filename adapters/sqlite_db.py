@@ -30,7 +30,7 @@ class SqliteDatabase:
         self._schema = schema
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
+        self._connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._ready = False
 
     def connection(self) -> sqlite3.Connection:
@@ -67,7 +67,7 @@ class SqliteDatabase:
     def close(self) -> None:
         """Close every connection this object opened."""
         with self._lock:
-            for conn in self._connections:
+            for _, conn in self._connections:
                 conn.close()
             self._connections.clear()
         self._local = threading.local()
@@ -86,8 +86,23 @@ class SqliteDatabase:
             self._prepare(conn)
 
         with self._lock:
-            self._connections.append(conn)
+            self._close_orphans()
+            self._connections.append((threading.current_thread(), conn))
         return conn
+
+    def _close_orphans(self) -> None:
+        """Close the connections of threads that have ended.
+
+        Servers start a thread per request; without this every request would
+        leave a connection, and its file descriptors, behind.
+        """
+        alive: list[tuple[threading.Thread, sqlite3.Connection]] = []
+        for thread, conn in self._connections:
+            if thread.is_alive():
+                alive.append((thread, conn))
+            else:
+                conn.close()
+        self._connections = alive
 
     def _prepare(self, conn: sqlite3.Connection) -> None:
         with self._lock:

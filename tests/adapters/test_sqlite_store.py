@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -74,3 +75,16 @@ def test_insert_if_absent_is_atomic_under_threads(tmp_path: Path) -> None:
         thread.join()
 
     assert wins.count(True) == 1
+
+
+def test_threads_that_end_leave_no_open_connection(tmp_path: Path) -> None:
+    """A thread per request must not leak a connection per request."""
+    store = SqliteStore(tmp_path / "state.sqlite3")
+    store.get("t", "main")
+    before = len(os.listdir("/proc/self/fd"))
+    for number in range(50):
+        worker = threading.Thread(target=store.get, args=("t", str(number)))
+        worker.start()
+        worker.join()
+    store.get("t", "main")
+    assert len(os.listdir("/proc/self/fd")) - before <= 3

@@ -119,6 +119,7 @@ class LocalHost:
         self.pages = pages or {}
         self.owner = uuid.uuid4().hex
         self.stopping = threading.Event()
+        self.wake: dict[str, threading.Event] = {}
         self.threads: list[threading.Thread] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
         self.server.daemon_threads = True
@@ -148,6 +149,8 @@ class LocalHost:
     def stop(self) -> None:
         """Stop every worker and the HTTP server."""
         self.stopping.set()
+        for waker in self.wake.values():
+            waker.set()
         self.server.shutdown()
         self.server.server_close()
         for thread in self.threads:
@@ -176,9 +179,15 @@ class LocalHost:
         outputs = {name: LocalOut() for name in registration.outputs}
         result = registration.code(**{registration.trigger_arg: trigger}, **outputs)
         for name, out in outputs.items():
+            queue = registration.outputs[name]
             for body in out.messages():
-                self.queues.send(registration.outputs[name], body)
+                self.queues.send(queue, body)
+            self._waker(queue).set()
         return result
+
+    def _waker(self, queue: str) -> threading.Event:
+        """Return the event that wakes the workers of `queue`."""
+        return self.wake.setdefault(queue, threading.Event())
 
     def _spawn(self, target: Callable[..., None], *args: Any) -> None:
         """Start a daemon thread."""
@@ -189,13 +198,17 @@ class LocalHost:
     def _drain(self, registration: Registration) -> None:
         """Receive and process a queue's messages until stopped."""
         queue = str(registration.settings["queueName"])
+        waker = self._waker(queue)
         idle = POLL_SECONDS[0]
         while not self.stopping.is_set():
             message = self.queues.receive(
                 queue, self.settings.lease_seconds, self.owner
             )
             if message is None:
-                self.stopping.wait(idle)
+                # Work enqueued by this host wakes the worker at once; polling
+                # only catches messages from other processes and retries.
+                waker.wait(idle)
+                waker.clear()
                 idle = min(idle * 2, POLL_SECONDS[1])
                 continue
             idle = POLL_SECONDS[0]

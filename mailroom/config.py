@@ -81,6 +81,19 @@ class FieldMapConfig(Section):
         "high": "High",
     }
     allowed_values: dict[str, list[str]] = {}
+    aliases: dict[str, list[str]] = {}
+    block_start: str | None = None
+    block_end: str | None = None
+    types: dict[str, Literal["text", "choice", "number", "date", "user", "multi"]] = {}
+    date_order: Literal["dmy", "mdy"] = "dmy"
+    priority_field: str | None = None
+    x_priority_values: dict[str, str] = {
+        "1": "Highest",
+        "2": "High",
+        "3": "Normal",
+        "4": "Low",
+        "5": "Lowest",
+    }
 
 
 class ThreadingConfig(Section):
@@ -109,6 +122,13 @@ class AcknowledgementConfig(Section):
     )
 
 
+class AttachmentConfig(Section):
+    """Size limits on the files a mail brings to a ticket, in bytes."""
+
+    max_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
+    max_total_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
+
+
 class RuntimeConfig(Section):
     """Where the local parts keep their data and which address they serve."""
 
@@ -128,6 +148,7 @@ class Config(Section):
     fields: FieldMapConfig = FieldMapConfig()
     threading: ThreadingConfig = ThreadingConfig()
     acknowledgement: AcknowledgementConfig = AcknowledgementConfig()
+    attachments: AttachmentConfig = AttachmentConfig()
     runtime: RuntimeConfig = RuntimeConfig()
 
     def model_post_init(self, context: Any, /) -> None:

@@ -48,6 +48,24 @@ class AttachmentData(Model):
     data: bytes = Field(repr=False)
 
 
+class RelatedItem(Model):
+    """A mail carried inside another: an attached .eml or Outlook .msg."""
+
+    source_filename: str
+    subject: str = ""
+    sender: Address | None = None
+    text: str = ""
+    attachment_names: list[str] = []
+
+
+class OversizedFile(Model):
+    """A file left off the ticket because it passed a size limit."""
+
+    filename: str
+    size: int
+    limit: int
+
+
 class NormalizedMail(Model):
     """A parsed mail in the shape every rule works on."""
 
@@ -67,6 +85,10 @@ class NormalizedMail(Model):
     text_body: str = ""
     html_body: str | None = None
     attachments: list[Attachment] = []
+    related: list[RelatedItem] = []
+    signature: str | None = None
+    returned_message_ids: list[str] = []
+    oversized: list[OversizedFile] = []
     defects: list[str] = []
 
     def header(self, name: str) -> str | None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from mailroom.config import FieldMapConfig
-from mailroom.fields import MAX_VALUE_LENGTH, extract_fields
+from mailroom.fields import MAX_VALUE_LENGTH, check_field_map, extract_fields
 from mailroom.models import Importance
 from tests.domain.mailfactory import make_mail
 
@@ -129,3 +131,112 @@ def test_keep_mode_skips_times_headers_and_long_labels() -> None:
     body = "since about 06:40 the link drops\nFrom: a@example.com\n"
     body += "this is a long sentence: with a colon\n"
     assert set(_values(body, KEEP)) <= {"severity"}
+
+
+BLOCK = FieldMapConfig(
+    body_keys={"Component": "component", "Phone": "phone"},
+    block_start=r"^-+ *ticket fields *-+$",
+    block_end=r"^-+ *end *-+$",
+    importance_field=None,
+)
+FORM = "Component: Mail\n--- Ticket fields ---\nComponent: VPN\n--- end ---\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "values"),
+    [
+        (FORM, {"component": "VPN"}),
+        (FORM + "Phone: 123\n", {"component": "VPN"}),
+        ("--- ticket fields ---\nPhone = 42\n", {"phone": "42"}),
+        ("Component: Mail\nPhone: 42\n", {}),
+        ("Hi\n> --- ticket fields ---\n> Component: Old\n", {}),
+        ("Hi\n-----Original Message-----\n" + FORM, {}),
+    ],
+)
+def test_with_a_block_only_its_lines_are_read(
+    body: str, values: dict[str, str]
+) -> None:
+    """Lines outside the block, or in quoted history, give nothing."""
+    assert _values(body, BLOCK) == values
+
+
+PRIORITY = FieldMapConfig(priority_field="priority", importance_field="severity")
+
+
+@pytest.mark.parametrize(
+    ("header", "priority"),
+    [
+        ("1", "Highest"),
+        ("1 (Highest)", "Highest"),
+        ("2 (High)", "High"),
+        ("3", "Normal"),
+        ("4 (Low)", "Low"),
+        ("5", "Lowest"),
+    ],
+)
+def test_x_priority_maps_through_its_table(header: str, priority: str) -> None:
+    """Each X-Priority level fills `priority_field` through the table."""
+    mail = make_mail(headers={"X-Priority": header}, importance="high")
+    fields = extract_fields(mail, PRIORITY)
+
+    assert fields.values == {"priority": priority, "severity": "High"}
+
+
+def test_x_priority_outside_the_table_is_a_problem() -> None:
+    """A level the table lacks is reported with the levels it knows."""
+    mail = make_mail(headers={"X-Priority": "9"})
+    problem = extract_fields(mail, PRIORITY).problems[0]
+
+    assert (problem.field, problem.value) == ("priority", "9")
+    assert "1, 2, 3, 4, 5" in problem.reason
+
+
+def test_no_x_priority_header_sets_no_priority() -> None:
+    """Without the header the priority field stays unset."""
+    assert "priority" not in extract_fields(make_mail(), PRIORITY).values
+
+
+def test_x_priority_wins_over_importance_for_one_field() -> None:
+    """The finer X-Priority level beats the folded importance."""
+    config = PRIORITY.model_copy(update={"importance_field": "priority"})
+    mail = make_mail(headers={"X-Priority": "5"}, importance="low")
+
+    assert extract_fields(mail, config).values == {"priority": "Lowest"}
+
+
+def test_typed_body_values_are_converted_and_checked() -> None:
+    """Body values go through their field's type; misfits become problems."""
+    config = FieldMapConfig(
+        body_keys={"Due": "due_date", "Owner": "owner"},
+        types={"due_date": "date", "owner": "user"},
+        importance_field=None,
+    )
+    fields = extract_fields(
+        make_mail(text_body="Fällig am: 3.12.2026\nOwner: Ann\n"), config
+    )
+
+    assert fields.values == {"due_date": "2026-12-03"}
+    assert [p.field for p in fields.problems] == ["owner"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        ({"block_start": "(unclosed"}, "fields.block_start"),
+        ({"block_start": "x", "block_end": "[bad"}, "fields.block_end"),
+        ({"block_end": "^end$"}, "without fields.block_start"),
+        ({"types": {"env": "choice"}}, "fields.types.env"),
+    ],
+)
+def test_check_field_map_names_each_unusable_setting(
+    changes: dict[str, Any], named: str
+) -> None:
+    """Bad patterns, a lone block end and a choice without choices are named."""
+    problems = check_field_map(FieldMapConfig.model_validate(changes))
+
+    assert len(problems) == 1 and named in problems[0]
+
+
+def test_check_field_map_accepts_a_sound_configuration() -> None:
+    """A working block and typed fields give no problems."""
+    assert check_field_map(BLOCK) == []

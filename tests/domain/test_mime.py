@@ -332,6 +332,16 @@ ATTACHMENT_NAMES = [
     (['Content-Disposition: attachment; filename=""'], "attachment-1.pdf"),
     (['Content-Disposition: attachment; filename="..."'], "attachment-1.pdf"),
     (["Content-Disposition: attachment; filename=CON.pdf"], "_CON.pdf"),
+    (["Content-Disposition: attachment;", ' filename*0="Quartals";',
+      ' filename*1="bericht.xlsx"'], "Quartalsbericht.xlsx"),
+    (["Content-Disposition: attachment; filename*=UTF-8''%E6%8A%A5%E5%91%8A.docx"],
+     "报告.docx"),
+    (['Content-Disposition: attachment; filename="=?utf-8?B?w5w=?='
+      ' =?utf-8?B?YmVyc2ljaHQucGRm?="'], "Übersicht.pdf"),
+    (['Content-Disposition: attachment; filename="=?windows-1251?B?zvL3uPIucGRm?="'],
+     "Отчёт.pdf"),
+    (['Content-Disposition: attachment; filename="=?utf-8?Q?a=09b.txt?="'], "a_b.txt"),
+    (['Content-Disposition: attachment; filename="report.pdf. "'], "report.pdf"),
 ]  # fmt: skip
 
 
@@ -346,6 +356,11 @@ def test_attachment_names_are_decoded_then_made_safe(
 def test_name_from_content_type_is_used_without_disposition() -> None:
     """The Content-Type name parameter names a part with no disposition."""
     assert _named(ctype='application/pdf; name="scan 7.pdf"') == "scan 7.pdf"
+
+
+def test_rfc2231_name_in_content_type_is_decoded() -> None:
+    """An RFC 2231 `name*` parameter of Content-Type is decoded too."""
+    assert _named(ctype="application/pdf; name*=utf-8''%C3%A9t%C3%A9.pdf") == "été.pdf"
 
 
 def test_unnamed_parts_get_a_name_from_their_type() -> None:

@@ -1,0 +1,176 @@
+"""Header values of raw MIME: encoded words, addresses, ids, dates, priority."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import itertools
+import re
+from datetime import UTC, datetime
+from email.message import Message
+from email.utils import getaddresses, parsedate_to_datetime
+
+from mailroom.bodies import decode_bytes, decode_utf8_lenient
+from mailroom.models import Address, Header, Importance, NormalizedMail
+
+_ENCODED_WORD = re.compile(r"=\?([^?\s]{1,64})\?([bBqQ])\?([^?]*)\?=")
+_MESSAGE_ID = re.compile(r"<([^<>]*)>")
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def read_headers(message: Message) -> NormalizedMail:
+    """Read the mail's headers into a NormalizedMail that has no body yet."""
+    date, defects = _date(message)
+    senders = _addresses(message, "From")
+    return NormalizedMail(
+        message_id=next(iter(parse_message_ids(message.get("Message-ID"))), None),
+        in_reply_to=parse_message_ids(message.get("In-Reply-To")),
+        references=parse_message_ids(message.get("References")),
+        subject=decode_header_value(message.get("Subject") or ""),
+        sender=senders[0] if senders else None,
+        reply_to=_addresses(message, "Reply-To"),
+        to=_addresses(message, "To"),
+        cc=_addresses(message, "Cc"),
+        date=date,
+        importance=_importance(message),
+        headers=[
+            Header(name=decode_header_value(name), value=decode_header_value(value))
+            for name, value in message.items()
+        ],
+        defects=defects,
+    )
+
+
+def decode_header_value(raw: str) -> str:
+    """Decode a raw header value to one line of text."""
+    return _CONTROLS.sub(" ", decode_words(raw)).strip()
+
+
+def decode_words(raw: str) -> str:
+    """Unfold a raw value, read its 8-bit bytes, decode its encoded words."""
+    return decode_encoded_words(_unfold(str(raw)))
+
+
+def _unfold(raw: str) -> str:
+    """Remove folding line breaks and read raw 8-bit bytes (RFC 6532)."""
+    text = re.sub(r"\r?\n(?=[ \t])|[\r\n]+$", "", raw)
+    if text.isascii():
+        return text
+    try:
+        data = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        data = text.encode("utf-8", "replace")
+    return decode_utf8_lenient(data)
+
+
+def decode_encoded_words(text: str) -> str:
+    """Decode RFC 2047 encoded words; words apart only by blanks are joined."""
+    chunks: list[str] = []
+    run: list[tuple[str, bytes]] = []
+    position = 0
+    for match in _ENCODED_WORD.finditer(text):
+        gap = text[position : match.start()]
+        if gap.strip() or not run:
+            chunks.extend((_decode_run(run), gap))
+            run = []
+        charset, encoding, payload = match.groups()
+        run.append((charset.split("*")[0].lower(), _word_bytes(encoding, payload)))
+        position = match.end()
+    chunks.extend((_decode_run(run), text[position:]))
+    return "".join(chunks)
+
+
+def _word_bytes(encoding: str, payload: str) -> bytes:
+    """Return the bytes of one encoded word's B or Q payload."""
+    if encoding in "bB":
+        cleaned = re.sub(r"[^A-Za-z0-9+/]", "", payload)
+        cleaned = cleaned[: len(cleaned) - 1] if len(cleaned) % 4 == 1 else cleaned
+        return base64.b64decode(cleaned + "=" * (-len(cleaned) % 4))
+    return binascii.a2b_qp(payload.encode("utf-8", "replace"), header=True)
+
+
+def _decode_run(run: list[tuple[str, bytes]]) -> str:
+    """Decode adjacent encoded words, joining the bytes of a shared charset.
+
+    Senders split a multi-byte character across two words; joining the bytes
+    first puts it back together.
+    """
+    text: list[str] = []
+    for charset, group in itertools.groupby(run, key=lambda word: word[0]):
+        data = b"".join(data for _, data in group)
+        text.append(decode_bytes(data, charset))
+    return "".join(text)
+
+
+def _addresses(message: Message, name: str) -> list[Address]:
+    """Return the addresses of every `name` header, display names decoded."""
+    values = [_unfold(str(value)) for value in message.get_all(name) or []]
+    return parse_addresses(values)
+
+
+def parse_addresses(values: list[str]) -> list[Address]:
+    """Return the addresses in unfolded header values, display names decoded."""
+    addresses: list[Address] = []
+    for display, address in getaddresses(values):
+        email_address = decode_header_value(address)
+        if email_address:
+            addresses.append(
+                Address(email=email_address, name=decode_header_value(display))
+            )
+    return addresses
+
+
+def parse_message_ids(value: str | None) -> list[str]:
+    """Return the message ids of a header as `<id>` strings, in order."""
+    if not value:
+        return []
+    text = _unfold(str(value))
+    found = _MESSAGE_ID.findall(text) or [t for t in text.split() if "@" in t]
+    ids = (re.sub(r"\s+", "", item).strip("<>") for item in found)
+    return list(dict.fromkeys("<" + item + ">" for item in ids if item))
+
+
+def _importance(message: Message) -> Importance:
+    """Read the importance from the first header that states one."""
+    for name in ("Importance", "X-Priority", "X-MSMail-Priority", "Priority"):
+        value = message.get(name)
+        level = _importance_level(str(value)) if value else None
+        if level is not None:
+            return level
+    return "normal"
+
+
+def _importance_level(value: str) -> Importance | None:
+    """Map one importance or priority value to low, normal or high."""
+    word = value.strip().lower()
+    if word[:1].isdigit():
+        return "high" if word[0] in "12" else "low" if word[0] in "45" else "normal"
+    if word.startswith(("high", "urgent")):
+        return "high"
+    if word.startswith(("low", "non-urgent")):
+        return "low"
+    return "normal" if word.startswith("normal") else None
+
+
+def _date(message: Message) -> tuple[datetime | None, list[str]]:
+    """Return the Date, else the newest Received date, with any defect."""
+    defects: list[str] = []
+    value = message.get("Date")
+    if value:
+        parsed = _parse_date(str(value))
+        if parsed is not None:
+            return parsed, defects
+        defects.append("The Date header could not be parsed.")
+    received = message.get_all("Received") or []
+    dates = [_parse_date(str(item).rpartition(";")[2]) for item in received]
+    known = [date for date in dates if date is not None]
+    return (max(known) if known else None), defects
+
+
+def _parse_date(text: str) -> datetime | None:
+    """Parse an RFC 5322 date into an aware datetime, or return None."""
+    try:
+        parsed = parsedate_to_datetime(_unfold(text).strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)

@@ -1,0 +1,93 @@
+"""Outlook .msg files attached to a mail, read as related items."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from mailroom.bodies import decode_bytes, html_to_text
+from mailroom.mime_headers import parse_addresses
+from mailroom.mime_names import fallback_filename, safe_filename
+from mailroom.models import Address, RelatedItem
+
+# Every .msg is an OLE compound file; anything else is not worth opening.
+OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+
+
+class MsgAttachmentView(Protocol):
+    """What Mailroom reads of one attachment inside a .msg."""
+
+    @property
+    def name(self) -> str | None:
+        """Return the attachment's file name, long name first."""
+
+
+class MsgView(Protocol):
+    """What Mailroom reads of an opened .msg (extract-msg's message shape)."""
+
+    @property
+    def subject(self) -> str | None:
+        """Return the subject."""
+
+    @property
+    def sender(self) -> str | None:
+        """Return the sender as `Name <address>`, or a bare name."""
+
+    @property
+    def body(self) -> str | None:
+        """Return the plain-text body."""
+
+    @property
+    def htmlBody(self) -> bytes | None:  # extract-msg's camelCase name
+        """Return the HTML body's bytes."""
+
+    @property
+    def attachments(self) -> Sequence[MsgAttachmentView]:
+        """Return the attachments."""
+
+
+def read_outlook_msg(data: bytes, filename: str) -> RelatedItem | None:
+    """Read an attached .msg into a related item; None if it is unreadable."""
+    if not data.startswith(OLE_MAGIC):
+        return None
+    # extract-msg takes half a second to import; most mail never needs it.
+    from extract_msg import openMsg
+    from extract_msg.msg_classes import MessageBase
+
+    try:
+        with openMsg(data, strict=False) as message:
+            if not isinstance(message, MessageBase):
+                return None
+            return related_item_from_msg(message, filename)
+    except Exception:  # extract-msg raises anything on hostile bytes
+        return None
+
+
+def related_item_from_msg(message: MsgView, source_filename: str) -> RelatedItem:
+    """Map the fields of an opened .msg onto a related item."""
+    names = [
+        safe_filename(item.name or "") or fallback_filename(index, "")
+        for index, item in enumerate(message.attachments, 1)
+    ]
+    return RelatedItem(
+        source_filename=source_filename,
+        subject=(message.subject or "").strip(),
+        sender=_sender(message.sender or ""),
+        text=_body_text(message),
+        attachment_names=names,
+    )
+
+
+def _sender(value: str) -> Address | None:
+    """Return the sender's address, or None when only a name is given."""
+    found = [item for item in parse_addresses([value]) if "@" in item.email]
+    return found[0] if found else None
+
+
+def _body_text(message: MsgView) -> str:
+    """Return the plain body, else the HTML body rendered as text."""
+    text = (message.body or "").replace("\r\n", "\n")
+    if text.strip():
+        return text.rstrip("\x00")
+    html = message.htmlBody
+    return html_to_text(decode_bytes(html, None, html=True)) if html else ""

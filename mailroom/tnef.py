@@ -1,0 +1,78 @@
+"""winmail.dat (TNEF): the files and the body that Outlook wrapped in it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from striprtf.striprtf import rtf_to_text
+from tnefparse.tnef import TNEF
+
+from mailroom.bodies import decode_bytes, html_to_text
+
+
+@dataclass(frozen=True)
+class TnefFile:
+    """One file unpacked from a TNEF stream, its name as Outlook gave it."""
+
+    name: str
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class TnefContent:
+    """What a TNEF stream held: its files and its body as plain text."""
+
+    files: list[TnefFile]
+    body: str
+
+
+def read_tnef(data: bytes) -> TnefContent | None:
+    """Unpack a TNEF stream; None when it cannot be read.
+
+    A stream that yields neither a file nor a body counts as unreadable, so
+    the caller keeps the original rather than dropping it.
+    """
+    try:
+        tnef = TNEF(data, do_checksum=False)
+        files = [_file(item) for item in tnef.attachments if item.data]
+        body = _body(tnef)
+    except Exception:  # tnefparse raises anything on hostile bytes
+        return None
+    if not files and not body.strip():
+        return None
+    return TnefContent(files=files, body=body)
+
+
+def _file(attachment: Any) -> TnefFile:
+    """Return one unpacked file with the best name the stream gives it."""
+    try:
+        name = str(attachment.long_filename() or "")
+    except UnicodeDecodeError:
+        name = ""
+    return TnefFile(name=name.strip("\x00 "), data=bytes(attachment.data))
+
+
+def _body(tnef: Any) -> str:
+    """Return the body as text: plain first, then HTML, then RTF."""
+    if tnef.body:
+        return _text(tnef.body, tnef.codepage)
+    if tnef.htmlbody:
+        return html_to_text(_text(tnef.htmlbody, tnef.codepage))
+    rtf = tnef.rtfbody
+    return rtf_text(rtf) if isinstance(rtf, bytes) else ""
+
+
+def _text(value: str | bytes, codepage: str | None) -> str:
+    """Return a body property as text, decoding bytes in the stream's code page."""
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").rstrip("\x00")
+    return decode_bytes(value.rstrip(b"\x00"), codepage).replace("\r\n", "\n")
+
+
+def rtf_text(rtf: bytes) -> str:
+    """Render an RTF document as plain text; control words are dropped."""
+    source = rtf.rstrip(b"\x00").decode("latin-1")
+    # striprtf ships py.typed but leaves rtf_to_text unannotated.
+    text = rtf_to_text(source, errors="replace")  # type: ignore[no-untyped-call]
+    return str(text).replace("\r\n", "\n").strip()

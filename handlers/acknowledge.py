@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from mailroom.acknowledgement import ack_message_id, render_acknowledgement
-
 from handlers.deliver import OPENING, load_mail
 from handlers.ledger import AckRecord, Ledger, MailRecord, ThreadRow
 from handlers.observe import unit_of_work
 from handlers.services import Services
+from mailroom.acknowledgement import ack_message_id, render_acknowledgement
 from mailroom.messages import AckRequest
 from mailroom.models import TicketRef
 from mailroom.tickets import ticket_summary

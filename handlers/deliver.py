@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import logging
 
-from handlers.ledger import DeliveryRecord, Ledger, MailRecord, ThreadRow
+from handlers.ledger import (
+    DeliveryRecord,
+    Ledger,
+    MailRecord,
+    ThreadRow,
+    pending_mail,
+)
 from handlers.observe import unit_of_work
 from handlers.services import Services
-from mailroom.errors import BlobNotFoundError, PermanentError
+from mailroom.errors import BlobNotFoundError, PermanentError, RetryableError
 from mailroom.messages import AckRequest, DeliveryRequest
 from mailroom.models import NormalizedMail, TicketRef
 from mailroom.ports import Tracker
@@ -63,7 +69,7 @@ def carry_out(
     if request.action in OPENING:
         return open_ticket(request, record, mail, tracker, services, ledger)
 
-    key = required_key(request)
+    key = resolve_key(request, ledger)
     if request.action == "event":
         detail = {"mail_key": record.key, "event": request.event or "event"}
         tracker.record_event(key, request.event or "event", detail)
@@ -93,9 +99,9 @@ def open_ticket(
     ticket = tracker.find_by_correlation(record.key) or tracker.create_ticket(draft)
 
     attach_files(ticket.key, mail, tracker, services)
-    if request.action == "linked_new" and request.ticket_key:
+    if request.action == "linked_new":
         relation = "forwarded-from" if record.kind == "forward" else "follows-up"
-        tracker.link(ticket.key, request.ticket_key, relation)
+        tracker.link(ticket.key, resolve_key(request, ledger), relation)
     summary = ticket_summary(mail.subject)
     row = ThreadRow(key=ticket.key, subject=summary, mail_key=record.key)
     ledger.save_ticket(request.tool, row)
@@ -135,13 +141,27 @@ def load_mail(key: str, services: Services) -> NormalizedMail:
     return NormalizedMail.model_validate_json(data)
 
 
-def required_key(request: DeliveryRequest) -> str:
-    """Return the ticket key a comment, note or event needs."""
+def resolve_key(request: DeliveryRequest, ledger: Ledger) -> str:
+    """Return the ticket key a comment, note, event or link needs.
+
+    A placeholder names a mail whose ticket was still being opened when this
+    mail was ingested; until that delivery finishes, try again later.
+    """
     if not request.ticket_key:
         raise PermanentError(
             f"delivery {request.action} for mail {request.mail_key} names no ticket"
         )
-    return request.ticket_key
+    waiting_for = pending_mail(request.ticket_key)
+    if waiting_for is None:
+        return request.ticket_key
+    done = ledger.delivery(waiting_for, request.tool)
+    if done is None or done.ticket is None:
+        raise RetryableError(
+            f"mail {request.mail_key} answers mail {waiting_for}, whose ticket "
+            f"in {request.tool} is not open yet; trying again",
+            retry_after=2,
+        )
+    return done.ticket.key
 
 
 def ack_request(record: MailRecord, request: DeliveryRequest) -> list[AckRequest]:

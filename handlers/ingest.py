@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import logging
 
-from mailroom.fields import extract_fields
-from mailroom.identity import dedupe_key
-from mailroom.routing import choose_route
-
-from handlers.ledger import Ledger, MailRecord
+from handlers.ledger import Ledger, MailRecord, ThreadRow, pending_key
 from handlers.observe import Unit, unit_of_work
 from handlers.services import Services
 from handlers.threading_context import load_thread_context
 from mailroom.classify import classify
 from mailroom.config import Config
 from mailroom.errors import MessageNotFoundError
+from mailroom.fields import extract_fields
+from mailroom.identity import dedupe_key
 from mailroom.messages import DeliveryRequest, MailChange
 from mailroom.mime import parse_mail
 from mailroom.models import (
@@ -29,7 +27,9 @@ from mailroom.models import (
     ParsedMail,
     ThreadDecision,
 )
+from mailroom.routing import choose_route
 from mailroom.threads import decide_thread
+from mailroom.tickets import ticket_summary
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +97,7 @@ def ingest_fetched(
 
     record = decide(key, parsed.mail, item.mailbox, item.item_id, services, ledger)
     store_mail(key, fetched.raw, parsed, services)
+    reserve_threads(record, parsed.mail, ledger)
     ledger.save_mail(record)
     ledger.save_item(item.mailbox, item.item_id, key)
 
@@ -189,6 +190,23 @@ def route_record(
         return base.model_copy(update={"reason": route.reason})
     update |= {"status": "routed", "route": route.route, "deliveries": creates}
     return base.model_copy(update=update)
+
+
+def reserve_threads(record: MailRecord, mail: NormalizedMail, ledger: Ledger) -> None:
+    """Point the mail's Message-ID at the tickets it is about to open.
+
+    A reply that arrives while its original is still being delivered then
+    threads to the placeholder instead of opening a ticket of its own.
+    """
+    if not mail.message_id:
+        return
+    summary = ticket_summary(mail.subject)
+    for request in record.deliveries:
+        if request.action in ("create", "linked_new"):
+            row = ThreadRow(
+                key=pending_key(record.key), subject=summary, mail_key=record.key
+            )
+            ledger.save_thread(request.tool, mail.message_id, row)
 
 
 def store_mail(key: str, raw: bytes, parsed: ParsedMail, services: Services) -> None:

@@ -59,12 +59,34 @@ class AckRecord(Model):
     tickets: list[TicketRef]
 
 
+PENDING = "pending:"
+
+
 class ThreadRow(Model):
-    """A ticket that a Message-ID or a ticket key leads to."""
+    """A ticket that a Message-ID or a ticket key leads to.
+
+    While the mail that opens the ticket is still being delivered, the key
+    is a placeholder, `pending:<mail key>`, resolved at delivery time.
+    """
 
     key: str
     subject: str
     mail_key: str
+
+    @property
+    def pending(self) -> bool:
+        """Tell whether the ticket does not exist yet."""
+        return self.key.startswith(PENDING)
+
+
+def pending_key(mail_key: str) -> str:
+    """Return the placeholder key of the ticket a mail is opening."""
+    return f"{PENDING}{mail_key}"
+
+
+def pending_mail(key: str) -> str | None:
+    """Return the mail key behind a placeholder, or None for a real key."""
+    return key.removeprefix(PENDING) if key.startswith(PENDING) else None
 
 
 class SubscriptionRow(Model):
@@ -123,9 +145,17 @@ class Ledger:
         return self._get("threads", _join(tool, message_id.lower()), ThreadRow)
 
     def save_thread(self, tool: str, message_id: str, row: ThreadRow) -> None:
-        """Tie a Message-ID to a ticket, unless it is tied already."""
+        """Tie a Message-ID to a ticket, unless it is tied already.
+
+        A placeholder left by ingest for the same mail gives way to the
+        real ticket.
+        """
         key = _join(tool, message_id.lower())
-        self.store.insert("threads", key, row.model_dump(mode="json"))
+        if self.store.insert("threads", key, row.model_dump(mode="json")):
+            return
+        current = self.thread(tool, message_id)
+        if current and current.pending and current.mail_key == row.mail_key:
+            self.store.upsert("threads", key, row.model_dump(mode="json"))
 
     def ticket(self, tool: str, key: str) -> ThreadRow | None:
         """Return what is known of a ticket key in one tool."""

@@ -238,7 +238,7 @@ class LocalHost:
             return
         delay = self.settings.retry_delay
         if isinstance(exc, RetryableError) and exc.retry_after is not None:
-            delay = max(delay, exc.retry_after)
+            delay = exc.retry_after
         self.queues.release(queue, message.id, message.pop_token, delay)
 
     def _tick(self, registration: Registration) -> None:

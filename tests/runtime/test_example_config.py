@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from mailroom.acknowledgement import check_templates, render_acknowledgement
 from mailroom.config import Config
+from mailroom.fields import check_field_map, extract_fields
 from mailroom.mime import parse_mail
 from mailroom.models import TicketRef
 from mailroom.routing import check_routes, choose_route
@@ -82,11 +83,12 @@ def test_example_loads_with_its_routes_and_secret_masked() -> None:
 
 
 def test_example_patterns_and_templates_compile() -> None:
-    """Every regular expression and template in the example is valid."""
+    """Every pattern, template and field type in the example is valid."""
     config = load_config(EXAMPLE)
 
     assert check_routes(config.routes) == []
     assert check_templates(config.acknowledgement) == []
+    assert check_field_map(config.fields) == []
 
 
 def test_example_fans_sample_01_out_to_both_tools() -> None:
@@ -97,6 +99,19 @@ def test_example_fans_sample_01_out_to_both_tools() -> None:
     route = choose_route(parse_mail(raw).mail, "helpdesk@example.org", config.routes)
 
     assert route.tools == ["network", "service_desk"]
+
+
+def test_example_maps_sample_01_fields_and_x_priority() -> None:
+    """Body labels, X-Priority and importance go through the example's maps."""
+    config = load_config(EXAMPLE)
+    raw = (SAMPLES / "01-vpn-outage-high-priority.eml").read_bytes()
+
+    fields = extract_fields(parse_mail(raw).mail, config.fields)
+
+    assert fields.values["location"] == "Hamburg"
+    assert fields.values["priority"] == "1"
+    assert fields.values["severity"] == "2 - High"
+    assert fields.problems == []
 
 
 def test_example_acknowledgement_lists_every_ticket_url() -> None:

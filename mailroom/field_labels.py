@@ -74,7 +74,24 @@ def fold_text(text: str) -> str:
     return " ".join(bare.casefold().split())
 
 
+_INDEXES: dict[int, tuple[FieldMapConfig, dict[str, str]]] = {}
+
+
 def label_index(config: FieldMapConfig) -> dict[str, str]:
+    """Return the field that each folded label maps to, built once per config.
+
+    Configurations are frozen, so the index of one stays valid; it is kept
+    by identity because the config's dictionaries make it unhashable.
+    """
+    cached = _INDEXES.get(id(config))
+    if cached is not None and cached[0] is config:
+        return cached[1]
+    index = _build_index(config)
+    _INDEXES[id(config)] = (config, index)
+    return index
+
+
+def _build_index(config: FieldMapConfig) -> dict[str, str]:
     """Return the field that each folded label maps to.
 
     `body_keys` come first, then the configured aliases, then the built-in

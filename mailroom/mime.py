@@ -163,12 +163,34 @@ def _inline_text_files(parts: list[Message]) -> list[Message]:
 
 
 def _bodies(parts: _Parts) -> tuple[str, str | None]:
-    """Decode the body parts; fall back to the HTML's text for a blank one."""
+    """Decode the body parts; fall back to the HTML's text for a blank one.
+
+    When the HTML says something the plain part leaves out (alternatives
+    that disagree, as some gateways produce), its text is added below the
+    plain text, so nothing the sender wrote is lost.
+    """
     plain = "\n".join(_part_text(part, html=False) for part in parts.plain)
     html = "\n".join(_part_text(part, html=True) for part in parts.html) or None
-    if not plain.strip() and html:
+    if html and not plain.strip():
         plain = html_to_text(html)
+    elif html and _disagree(plain, html_text := html_to_text(html)):
+        plain = f"{plain.rstrip()}\n\n{html_text.strip()}\n"
+        parts.defects.append("the plain and HTML parts differ; both are kept")
     return plain.replace("\r\n", "\n"), html
+
+
+def _disagree(plain: str, html_text: str) -> bool:
+    """Tell whether most words of the HTML's text are missing from the plain."""
+    html_words = _words(html_text)
+    if len(html_words) < 3:
+        return False
+    missing = html_words - _words(plain)
+    return len(missing) > len(html_words) / 2
+
+
+def _words(text: str) -> set[str]:
+    """Return the lower-cased words of a text, for comparing alternatives."""
+    return {word.casefold() for word in re.findall(r"\w{2,}", text)}
 
 
 def _part_text(part: Message, html: bool) -> str:

@@ -22,7 +22,7 @@ from mailroom.reply_text import strip_quoted
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 EXPECTED = CORPUS / "expected.jsonl"
 FIELDS = ("from", "subject", "body_contains", "attachments")
-REQUIRED_SHARE = 0.90
+REQUIRED_SHARE = 0.98
 REQUIRED_REPLIES = 10
 
 pytestmark = [
@@ -93,6 +93,9 @@ def _same_names(row: Row, parsed: ParsedMail) -> bool:
     named = iter(unique_filenames([name for name in expected if name]))
     wanted = [next(named) if name else None for name in expected]
     got = [item.filename for item in parsed.mail.attachments]
+    if parsed.mail.signature:
+        # A signature is recorded, not attached; its file still counts.
+        got.append(parsed.mail.signature.rpartition("(")[2].rstrip(")"))
     pairs = zip(wanted, got, strict=False)
     matches = all(want in (None, name) for want, name in pairs)
     return len(wanted) == len(got) and matches
@@ -147,7 +150,7 @@ def test_every_corpus_message_parses(corpus: list[tuple[Row, ParsedMail]]) -> No
 def test_source_stated_values_are_reproduced(
     corpus: list[tuple[Row, ParsedMail]], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Per field, at least 90% of the source-stated values are reproduced."""
+    """Per field, at least 98% of the source-stated values are reproduced."""
     counts = _tally(corpus, lambda row, field: _origin(row, field) == "source")
     with capsys.disabled():
         print("\n" + _table("corpus, values stated by the source", counts))

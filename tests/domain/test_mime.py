@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from datetime import UTC, datetime, timedelta, timezone
+from email.message import EmailMessage
 
 import pytest
 from hypothesis import given, settings
@@ -479,3 +480,34 @@ def test_generated_headers_never_raise(
     lines = [name + ": " + value for name, value in headers]
     raw = "\r\n".join(lines).encode("utf-8", "surrogatepass") + b"\r\n\r\n" + body
     assert _parses_fully(raw)
+
+
+def _alternative(plain: str, html: str) -> bytes:
+    """Return a multipart/alternative mail with the given parts."""
+    message = EmailMessage()
+    message["From"] = "Ada Lindqvist <ada@example.com>"
+    message["Subject"] = "Alternatives"
+    message.set_content(plain)
+    message.add_alternative(html, subtype="html")
+    return message.as_bytes()
+
+
+def test_alternatives_that_agree_keep_the_plain_text_only() -> None:
+    """The usual case: the HTML repeats the plain text, which is kept alone."""
+    raw = _alternative(
+        "The printer on floor 3 jams.\n", "<p>The printer on floor 3 jams.</p>"
+    )
+    mail = parse_mail(raw).mail
+    assert mail.text_body.count("printer") == 1
+    assert mail.defects == []
+
+
+def test_alternatives_that_disagree_keep_both_texts() -> None:
+    """An HTML part saying something else is added, with a defect noted."""
+    raw = _alternative(
+        "See below.\n", "<p>The badge reader at gate B refuses cards.</p>"
+    )
+    mail = parse_mail(raw).mail
+    assert "See below." in mail.text_body
+    assert "badge reader at gate B refuses cards" in mail.text_body
+    assert "the plain and HTML parts differ; both are kept" in mail.defects

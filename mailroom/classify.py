@@ -23,6 +23,17 @@ _NO_REPLY = re.compile(
     re.IGNORECASE,
 )
 _SUPPRESS = {"all", "autoreply", "oof"}
+# Headers that other ticket systems put on the mail they send, by system.
+_SYSTEM_HEADERS = (
+    ("x-jira-fingerprint", "Jira"),
+    ("x-servicenow-generated", "ServiceNow"),
+    ("x-zendesk-", "Zendesk"),
+    ("x-freshdesk-", "Freshdesk"),
+    ("x-zammad-", "Zammad"),
+    ("x-rt-loop-prevention", "Request Tracker"),
+    ("x-otrs-loop", "OTRS"),
+)
+_SYSTEM_MESSAGE_IDS = (("service-now.com", "ServiceNow"),)
 _ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 
 
@@ -35,8 +46,9 @@ def classify(
 ) -> Classification:
     """Classify a mail that arrived in `mailbox`, naming the deciding signal.
 
-    Machines come first (our own mail, bounces, auto-replies, lists), then
-    mail sent from a watched mailbox, then replies, forwards and new mail.
+    Machines come first (our own mail, bounces, other ticket systems,
+    auto-replies, lists), then mail sent from a watched mailbox, then
+    replies, forwards and new mail.
     Machine mail is never acknowledged; a person's mail is not when its
     sender is a no-reply address or it asks for no automatic replies.
     """
@@ -135,6 +147,46 @@ def _precedence_auto_reply(mail: NormalizedMail) -> str | None:
     return None
 
 
+def _loop_header(mail: NormalizedMail) -> str | None:
+    """Detect X-Loop, the loop guard of mail processors and list servers."""
+    if mail.header("X-Loop") is not None:
+        return "X-Loop header (a mail processor's loop guard)"
+    return None
+
+
+def _null_sender(mail: NormalizedMail) -> str | None:
+    """Detect a null Return-Path, which only notifications may carry."""
+    if "".join((mail.header("Return-Path") or "x").split()) == "<>":
+        return "null Return-Path <>: a notification that must not be answered"
+    return None
+
+
+def _system_header(mail: NormalizedMail) -> str | None:
+    """Detect the headers other ticket systems put on their mail."""
+    for header in mail.headers:
+        name = header.name.lower()
+        for start, system in _SYSTEM_HEADERS:
+            if name.startswith(start):
+                return f"sent by {system}, another ticket system ({header.name})"
+    return None
+
+
+def _system_loop(mail: NormalizedMail) -> str | None:
+    """Detect Zammad's `X-Loop: zammad`."""
+    if (mail.header("X-Loop") or "").strip().lower() == "zammad":
+        return "sent by Zammad, another ticket system (X-Loop: zammad)"
+    return None
+
+
+def _system_message_id(mail: NormalizedMail) -> str | None:
+    """Detect the Message-ID domains of hosted ticket systems."""
+    domain = (mail.message_id or "").rpartition("@")[2].rstrip(">").lower()
+    for suffix, system in _SYSTEM_MESSAGE_IDS:
+        if domain == suffix or domain.endswith(f".{suffix}"):
+            return f"sent by {system}, another ticket system (its Message-ID)"
+    return None
+
+
 def _other_report(mail: NormalizedMail) -> str | None:
     """Detect read receipts and every other machine report."""
     if mail.content_type.lower() != "multipart/report":
@@ -163,9 +215,11 @@ def _precedence_bulk(mail: NormalizedMail) -> str | None:
 
 _MACHINE_SIGNALS: tuple[tuple[MailKind, tuple[Signal, ...]], ...] = (
     ("bounce", (_delivery_report, _exchange_ndr, _daemon_sender, _null_return_path)),
+    ("ticket_system", (_system_header, _system_loop, _system_message_id)),
     ("auto_reply", (_auto_submitted, _autoreply_headers, _precedence_auto_reply)),
     ("auto_reply", (_other_report,)),
     ("list", (_list_headers, _precedence_bulk)),
+    ("auto_reply", (_loop_header, _null_sender)),
 )
 
 

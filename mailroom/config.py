@@ -101,12 +101,30 @@ class ThreadingConfig(Section):
 
     subject_change: Literal["linked_new", "comment"] = "linked_new"
     forward: Literal["linked_new", "comment"] = "linked_new"
+    # A reply this many days after its ticket closed opens a linked follow-up
+    # instead of reopening it; 0 never reopens.
+    reopen_grace_days: int = Field(default=14, ge=0)
+    # How many opening lines of a body are searched for ticket keys; 0 none.
+    body_key_lines: int = Field(default=5, ge=0)
+    # Read a bare `#123` as an Azure DevOps work item (`AB#123` always is).
+    bare_work_item_numbers: bool = False
+
+
+class ForwardConfig(Section):
+    """Who becomes the requester of a forwarded mail."""
+
+    # Mail domains of the organization's own people. When one of them
+    # forwards a mail inline, its original sender becomes the requester.
+    internal_domains: list[str] = []
 
 
 class AcknowledgementConfig(Section):
     """The reply sent to a requester once their tickets exist."""
 
     enabled: bool = True
+    # Caps that stop two autoresponders from answering each other forever.
+    max_per_sender_per_hour: int = Field(default=5, ge=1)
+    max_per_thread_per_hour: int = Field(default=3, ge=1)
     subject: str = "[{{ tickets[0].key }}] {{ subject }}"
     body: str = (
         "Hello {{ requester_name or 'there' }},\n\n"
@@ -114,7 +132,7 @@ class AcknowledgementConfig(Section):
         "{% for ticket in tickets %}"
         "  {{ ticket.key }}: {{ ticket.url }}\n"
         "{% endfor %}"
-        "{% if problems %}\nSome values could not be used:\n"
+        "{% if problems %}\nSome parts of your mail could not be taken over:\n"
         "{% for problem in problems %}"
         "  {{ problem.field }} = {{ problem.value }}: {{ problem.reason }}\n"
         "{% endfor %}{% endif %}"
@@ -147,6 +165,7 @@ class Config(Section):
     routes: list[RouteConfig]
     fields: FieldMapConfig = FieldMapConfig()
     threading: ThreadingConfig = ThreadingConfig()
+    forwards: ForwardConfig = ForwardConfig()
     acknowledgement: AcknowledgementConfig = AcknowledgementConfig()
     attachments: AttachmentConfig = AttachmentConfig()
     runtime: RuntimeConfig = RuntimeConfig()

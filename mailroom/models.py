@@ -125,7 +125,15 @@ class FetchedMail(Model):
 
 
 MailKind = Literal[
-    "new", "reply", "forward", "auto_reply", "bounce", "list", "own", "sent"
+    "new",
+    "reply",
+    "forward",
+    "auto_reply",
+    "bounce",
+    "list",
+    "own",
+    "sent",
+    "ticket_system",
 ]
 
 
@@ -139,7 +147,7 @@ class Classification(Model):
     @property
     def automated(self) -> bool:
         """Tell whether the mail came from a machine, not a person."""
-        return self.kind in ("auto_reply", "bounce", "list", "own")
+        return self.kind in ("auto_reply", "bounce", "list", "own", "ticket_system")
 
 
 class TicketRef(Model):
@@ -160,6 +168,7 @@ class ThreadDecision(Model):
     tickets: dict[str, str] = {}
     signal: str
     reason: str
+    reopen: bool = False
 
 
 class RouteDecision(Model):

@@ -1,7 +1,8 @@
-"""Subject lines: localized reply and forward prefixes, and ticket keys."""
+"""Subject lines: localized prefixes, ticket keys, Mailroom's token, topics."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Literal
 
@@ -12,11 +13,13 @@ PrefixKind = Literal["reply", "forward"]
 # without a colon stay in the subject.
 _REPLY = (
     "re",  # English and most languages; Latin "in re"
+    "\uff52\uff45",  # full-width "re" of Japanese and Chinese clients
     "ré",  # French, as some clients spell it
     "aw",  # German "Antwort"
     "antwort",  # German, Lotus Notes
     "antw",  # Dutch "Antwoord"
     "sv",  # Swedish, Danish, Norwegian, Icelandic "Svar"
+    "vedr",  # Danish and Norwegian "Vedrørende"
     # Finnish "Vastaus". Danish and Norwegian clients use VS for a forward;
     # it is read as a reply, because a reply taken for a forward would open
     # a second ticket, and a forward taken for a reply only adds a comment.
@@ -35,6 +38,7 @@ _REPLY = (
     "答覆",
     "返信",  # Japanese
     "회신",  # Korean
+    "답장",
     "απ",  # Greek "Απάντηση"
     "σχετ",  # Greek "Σχετικό"
     "השב",  # Hebrew
@@ -44,6 +48,8 @@ _REPLY = (
 _FORWARD = (
     "fw",  # English
     "fwd",
+    "\uff46\uff57",  # full-width "fw" of Japanese and Chinese clients
+    "\uff46\uff57\uff44",  # full-width "fwd"
     "wg",  # German "Weitergeleitet"
     "tr",  # French "Transféré"
     "rv",  # Spanish "Reenviado"
@@ -82,6 +88,17 @@ _PREFIX = re.compile(
 _TAGS = re.compile(r"\s*(?:\[[^\[\]]*\]\s*)+")
 
 _SERVICENOW = ("PRBTASK", "SCTASK", "CTASK", "RITM", "TASK", "INC", "REQ", "CHG", "PRB")
+_KEY_TAG = re.compile(
+    r"\[\s*(?:[A-Z][A-Z0-9_]*-\d+|[A-Z]+\d{7,}|AB#\d+|MR:[0-9a-f]+)\s*\]", re.I
+)
+_WORD = re.compile(r"\w{3,}")
+# Short function words that say nothing about a topic.
+_COMMON = frozenset(
+    {"the", "and", "for", "with", "from", "your", "our", "you", "are", "not"}
+    | {"this", "that", "der", "die", "das", "und", "mit", "von", "les", "des"}
+    | {"une", "pour", "avec", "por", "con", "una"}
+)
+_TOKEN = re.compile(r"\[\s*MR\s*:\s*(?P<id>[0-9a-f]{12})\s*\]", re.IGNORECASE)
 
 
 def strip_prefixes(subject: str) -> tuple[str, list[str]]:
@@ -103,20 +120,53 @@ def prefix_kind(subject: str) -> PrefixKind | None:
     return _KINDS[_fold(prefixes[0].group("word"))]
 
 
-def find_ticket_keys(text: str, projects: list[str]) -> list[str]:
+def topic_changed(new: str, old: str) -> bool:
+    """Tell whether the subject `new` leaves the topic of the subject `old`.
+
+    Subjects are compared without prefixes, key tags, case or spacing. A
+    subject that shares a word with the old one, such as "Room booking -
+    one more question" under "Room booking for March", stays on topic; so
+    does an empty one.
+    """
+    new, old = _topic(new), _topic(old)
+    if not new or not old or new in old or old in new:
+        return False
+    return not (_topic_words(new) & _topic_words(old))
+
+
+def find_ticket_keys(
+    text: str, projects: list[str], *, bare_numbers: bool = False
+) -> list[str]:
     """Find ticket keys in `text`, normalized, deduplicated, in order.
 
     Keys are Jira-style keys of the configured `projects` (`HELP-42`,
     `[help-42]`), ServiceNow numbers (`INC0012345`, seven digits or more)
-    and Azure DevOps mentions (`AB#123`).
+    and Azure DevOps mentions (`AB#123`, and `#123` with `bare_numbers`,
+    both written `AB#123`).
     """
     spelling = {project.casefold(): project for project in projects}
     keys: list[str] = []
-    for match in _key_pattern(projects).finditer(text):
+    for match in _key_pattern(projects, bare_numbers).finditer(text):
         key = _normalize_key(match, spelling)
         if key not in keys:
             keys.append(key)
     return keys
+
+
+def token_id(mail_key: str) -> str:
+    """Return the id that stands for a mail in Mailroom's token, `MR:` and hex."""
+    return "MR:" + hashlib.sha256(mail_key.encode()).hexdigest()[:12]
+
+
+def mailroom_token(mail_key: str) -> str:
+    """Return Mailroom's token for a mail, as it is written: `[MR:...]`."""
+    return f"[{token_id(mail_key)}]"
+
+
+def find_mailroom_tokens(text: str) -> list[str]:
+    """Find Mailroom's tokens in `text`, as token ids, deduplicated, in order."""
+    found = (f"MR:{match.group('id').lower()}" for match in _TOKEN.finditer(text))
+    return list(dict.fromkeys(found))
 
 
 def _scan(subject: str) -> tuple[str, list[re.Match[str]]]:
@@ -141,21 +191,35 @@ def _scan(subject: str) -> tuple[str, list[re.Match[str]]]:
     return " ".join(" ".join([*kept, rest]).split()), prefixes
 
 
+def _topic(subject: str) -> str:
+    """Reduce a subject to its base, for comparing two subjects."""
+    base, _ = strip_prefixes(subject)
+    return " ".join(_KEY_TAG.sub(" ", base).casefold().split())
+
+
+def _topic_words(subject: str) -> set[str]:
+    """Return the words of a subject that can carry its topic."""
+    words = {word for word in _WORD.findall(subject) if not word.isdigit()}
+    return words - _COMMON
+
+
 def _fold(word: str) -> str:
     """Fold a prefix word for lookup; Turkish dotted I folds to plain i."""
     return word.casefold().replace("i\u0307", "i")
 
 
-def _key_pattern(projects: list[str]) -> re.Pattern[str]:
+def _key_pattern(projects: list[str], bare_numbers: bool) -> re.Pattern[str]:
     """Build the pattern that finds every kind of ticket key."""
+    ado = "(?:AB)?#" if bare_numbers else "AB#"
     kinds = [
         rf"(?P<snow>(?:{'|'.join(_SERVICENOW)})\d{{7,}})(?!\d)",
-        r"AB#(?P<ado>[1-9]\d*)(?!\w)",
+        rf"{ado}(?P<ado>[1-9]\d*)(?!\w)",
     ]
     if projects:
         names = sorted((re.escape(p) for p in projects), key=len, reverse=True)
         kinds.append(rf"(?P<project>{'|'.join(names)})-(?P<number>[1-9]\d*)(?![\w-])")
-    return re.compile(rf"(?<![\w#-])(?:{'|'.join(kinds)})", re.IGNORECASE)
+    # `&#123;` is an HTML character reference, not a work item.
+    return re.compile(rf"(?<![\w#&-])(?:{'|'.join(kinds)})", re.IGNORECASE)
 
 
 def _normalize_key(match: re.Match[str], spelling: dict[str, str]) -> str:

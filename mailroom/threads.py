@@ -1,8 +1,30 @@
-"""Threading: which ticket a mail belongs to, and what to do with it."""
+"""Threading: which ticket a mail belongs to, and what to do with it.
+
+The signals are tried in this order; the first that leads to a known thread
+decides, and the decision names it:
+
+1. ``in-reply-to``: an In-Reply-To id of a mail Mailroom has seen or sent.
+2. ``references``: a References id, newest first.
+3. ``returned-message-id``: for a bounce or an auto-reply, the Message-ID of
+   the mail it returns, from the report's headers or a quoted
+   ``Message-ID:`` line of its text.
+4. ``thread-index``: the conversation root of Outlook's Thread-Index header.
+5. ``conversation-id``: Graph's conversationId, only when the mail carries a
+   Thread-Index; without one Exchange groups mail by subject alone.
+6. ``mailroom-token``: Mailroom's own token, ``[MR:...]``, in the subject or
+   in the body's opening lines.
+7. ``ticket-key``: a ticket key of a connected tool in the subject, then
+   ``ticket-key-in-body``: one in the body's opening lines.
+
+A reply prefix or a subject alone never threads. Who wrote the mail does
+not matter either: a reply-all by someone in Cc threads like the
+requester's own reply.
+"""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from pydantic import Field
@@ -15,18 +37,35 @@ from mailroom.models import (
     ThreadAction,
     ThreadDecision,
 )
-from mailroom.subjects import find_ticket_keys, strip_prefixes
-
-_QUOTED_ID = re.compile(r"^[ \t>]*Message-ID:[ \t]*(<[^<>\s]+>)", re.I | re.M)
-_KEY_TAG = re.compile(r"\[\s*(?:[A-Z][A-Z0-9_]*-\d+|[A-Z]+\d{7,}|AB#\d+)\s*\]", re.I)
-_WORD = re.compile(r"\w{3,}")
-# Short function words that say nothing about a topic.
-_COMMON = frozenset(
-    {"the", "and", "for", "with", "from", "your", "our", "you", "are", "not"}
-    | {"this", "that", "der", "die", "das", "und", "mit", "von", "les", "des"}
-    | {"une", "pour", "avec", "por", "con", "una"}
+from mailroom.subjects import topic_changed
+from mailroom.thread_lookup import (
+    CONVERSATION,
+    ThreadLookup,
+    conversation_keys,
+    returned_ids,
+    thread_candidates,
+    thread_index_root,
 )
-_HEADER_SIGNALS = ("in-reply-to", "references", "conversation-id")
+
+__all__ = [
+    "ThreadContext",
+    "ThreadLookup",
+    "ThreadRecord",
+    "conversation_keys",
+    "decide_thread",
+    "thread_candidates",
+    "thread_index_root",
+]
+
+# Signals that say nothing about the topic, so a new subject may leave it.
+_TOPIC_BLIND = (
+    "in-reply-to",
+    "references",
+    "thread-index",
+    "conversation-id",
+    "ticket-key-in-body",
+)
+_NOTED_KINDS = ("auto_reply", "bounce", "ticket_system")
 
 
 class ThreadRecord(Model):
@@ -35,26 +74,20 @@ class ThreadRecord(Model):
     tickets: dict[str, str]
     subject: str
     closed: bool = False
+    closed_at: datetime | None = None
 
 
 class ThreadContext(Model):
-    """The thread records found in state for a mail's candidates."""
+    """The thread records found in state for a mail's candidates.
+
+    Each mapping is keyed like the ThreadLookup list it answers; `by_key`
+    keeps the lookup's order, subject keys first.
+    """
 
     by_message_id: dict[str, ThreadRecord] = Field(default_factory=dict)
     by_key: dict[str, ThreadRecord] = Field(default_factory=dict)
-    by_conversation: ThreadRecord | None = None
-
-
-class ThreadLookup(Model):
-    """Which message ids and ticket keys to look up in state for a mail."""
-
-    message_ids: list[str] = Field(default_factory=list)
-    returned_ids: list[str] = Field(default_factory=list)
-    keys: list[str] = Field(default_factory=list)
-
-    def all_ids(self) -> list[str]:
-        """Return every message id to look up, header links first."""
-        return [*self.message_ids, *self.returned_ids]
+    by_token: dict[str, ThreadRecord] = Field(default_factory=dict)
+    by_conversation: dict[str, ThreadRecord] = Field(default_factory=dict)
 
 
 class _Link(NamedTuple):
@@ -64,33 +97,20 @@ class _Link(NamedTuple):
     signal: str
 
 
-def thread_candidates(mail: NormalizedMail, projects: list[str]) -> ThreadLookup:
-    """List what to look up in state to thread `mail`, strongest first.
-
-    Message ids come In-Reply-To first, then References newest first.
-    Returned ids are the Message-ID lines quoted in the text, which a bounce
-    carries for the mail that could not be delivered.
-    """
-    header_ids = _unique([*mail.in_reply_to, *reversed(mail.references)])
-    quoted = _unique(_QUOTED_ID.findall(mail.text_body))
-    return ThreadLookup(
-        message_ids=header_ids,
-        returned_ids=[mid for mid in quoted if mid not in header_ids],
-        keys=find_ticket_keys(mail.subject, projects),
-    )
-
-
 def decide_thread(
     mail: NormalizedMail,
     classification: Classification,
     context: ThreadContext,
     policy: ThreadingConfig,
+    *,
+    now: datetime | None = None,
 ) -> ThreadDecision:
     """Decide whether `mail` opens a ticket, comments on one, or is skipped.
 
-    A header link wins over a ticket key in the subject; a subject alone
-    never threads. Machine mail never becomes a public comment, and mail
-    sent from a watched mailbox only ever comments.
+    Machine mail never becomes a public comment, and mail sent from a
+    watched mailbox only ever comments. A reply to a closed ticket reopens
+    it within the grace period counted back from `now`; without `now`, or
+    later, it opens a linked follow-up.
     """
     link = _find_link(mail, classification, context)
     if classification.automated:
@@ -99,38 +119,107 @@ def decide_thread(
         return _sent(link)
     if link is None:
         return _unlinked(classification)
-    return _linked(mail, classification, link, policy)
+    return _linked(mail, classification, link, policy, now)
+
+
+Finder = Callable[[NormalizedMail, Classification, ThreadContext], _Link | None]
 
 
 def _find_link(
     mail: NormalizedMail, classification: Classification, context: ThreadContext
 ) -> _Link | None:
-    """Find the strongest link from `mail` to a known thread."""
-    found = context.by_message_id
-    for mid in mail.in_reply_to:
-        if mid in found:
-            return _Link(found[mid], "in-reply-to")
-    for mid in reversed(mail.references):
-        if mid in found:
-            return _Link(found[mid], "references")
+    """Find the link of the first signal, in the module's order, that has one."""
+    for finder in _FINDERS:
+        link = finder(mail, classification, context)
+        if link is not None:
+            return link
+    return None
 
-    if classification.kind == "bounce":
-        for mid in thread_candidates(mail, []).returned_ids:
-            if mid in found:
-                return _Link(found[mid], "returned-message-id")
-    if context.by_key:
-        return _Link(next(iter(context.by_key.values())), "ticket-key")
 
-    # Exchange groups mail without Outlook's Thread-Index by subject, and a
-    # subject alone must never thread.
-    if context.by_conversation and mail.header("Thread-Index"):
-        return _Link(context.by_conversation, "conversation-id")
+def _by_in_reply_to(
+    mail: NormalizedMail, _: Classification, context: ThreadContext
+) -> _Link | None:
+    """Link through an In-Reply-To id."""
+    return _first(mail.in_reply_to, context.by_message_id, "in-reply-to")
+
+
+def _by_references(
+    mail: NormalizedMail, _: Classification, context: ThreadContext
+) -> _Link | None:
+    """Link through a References id, newest first."""
+    newest_first = list(reversed(mail.references))
+    return _first(newest_first, context.by_message_id, "references")
+
+
+def _by_returned_id(
+    mail: NormalizedMail, classification: Classification, context: ThreadContext
+) -> _Link | None:
+    """Link a bounce or an auto-reply through the id of the mail it returns."""
+    if classification.kind not in ("bounce", "auto_reply"):
+        return None
+    return _first(returned_ids(mail), context.by_message_id, "returned-message-id")
+
+
+def _by_thread_index(
+    mail: NormalizedMail, _: Classification, context: ThreadContext
+) -> _Link | None:
+    """Link through the conversation root of Outlook's Thread-Index."""
+    root_key = conversation_keys(mail, None)
+    return _first(root_key, context.by_conversation, "thread-index")
+
+
+def _by_conversation(
+    mail: NormalizedMail, _: Classification, context: ThreadContext
+) -> _Link | None:
+    """Link through Graph's conversationId when the mail has a Thread-Index."""
+    if mail.header("Thread-Index") is None:
+        return None
+    keys = [key for key in context.by_conversation if key.startswith(CONVERSATION)]
+    return _first(keys, context.by_conversation, "conversation-id")
+
+
+def _by_token(
+    _: NormalizedMail, __: Classification, context: ThreadContext
+) -> _Link | None:
+    """Link through Mailroom's own token."""
+    return _first(list(context.by_token), context.by_token, "mailroom-token")
+
+
+def _by_key(
+    mail: NormalizedMail, _: Classification, context: ThreadContext
+) -> _Link | None:
+    """Link through a ticket key, naming whether the subject or body held it."""
+    if not context.by_key:
+        return None
+    key, record = next(iter(context.by_key.items()))
+    in_subject = _mentions(mail.subject, key)
+    return _Link(record, "ticket-key" if in_subject else "ticket-key-in-body")
+
+
+_FINDERS: tuple[Finder, ...] = (
+    _by_in_reply_to,
+    _by_references,
+    _by_returned_id,
+    _by_thread_index,
+    _by_conversation,
+    _by_token,
+    _by_key,
+)
+
+
+def _first(
+    candidates: list[str], found: dict[str, ThreadRecord], signal: str
+) -> _Link | None:
+    """Return a link to the first candidate that `found` knows."""
+    for candidate in candidates:
+        if candidate in found:
+            return _Link(found[candidate], signal)
     return None
 
 
 def _automated(classification: Classification, link: _Link | None) -> ThreadDecision:
     """Skip machine mail, naming the ticket an internal note may go on."""
-    if link is None or classification.kind not in ("auto_reply", "bounce"):
+    if link is None or classification.kind not in _NOTED_KINDS:
         reason = f"automated mail ({classification.kind}) on no known ticket"
         signal = "none" if link is None else link.signal
         return ThreadDecision(action="skip", signal=signal, reason=reason)
@@ -161,7 +250,7 @@ def _sent(link: _Link | None) -> ThreadDecision:
 
 def _unlinked(classification: Classification) -> ThreadDecision:
     """Open a new ticket for a person's mail that links to no thread."""
-    reason = "no In-Reply-To, References or ticket key matches a known ticket"
+    reason = "no message id, conversation, token or ticket key matches a ticket"
     if classification.kind == "reply":
         reason += "; a reply prefix or subject alone never threads"
     return ThreadDecision(action="new", signal="none", reason=reason)
@@ -172,62 +261,72 @@ def _linked(
     classification: Classification,
     link: _Link,
     policy: ThreadingConfig,
+    now: datetime | None,
 ) -> ThreadDecision:
-    """Comment on a thread, or open a linked ticket when policy says so."""
-    keys = _keys(link.record)
-    action: ThreadAction
-    if link.record.closed:
-        action, reason = "linked_new", f"ticket {keys} is closed"
-    elif classification.kind == "forward":
-        action = policy.forward
-        reason = f"forward of mail on ticket {keys}; threading.forward is {action}"
-    elif link.signal in _HEADER_SIGNALS and _topic_changed(mail, link.record):
-        action = policy.subject_change
-        reason = (
-            f"reply on ticket {keys} with a new subject; "
-            f"threading.subject_change is {action}"
-        )
-    else:
-        action, reason = "comment", f"reply on ticket {keys}"
+    """Comment on a thread, reopen it, or open a linked ticket by policy."""
+    action, reason = _policy_action(mail, classification, link, policy)
+    reopen = False
+    if action == "comment" and link.record.closed:
+        action, reopen, reason = _closed(link.record, policy, now)
 
     return ThreadDecision(
         action=action,
         tickets=link.record.tickets,
         signal=link.signal,
         reason=f"{reason} (found by {link.signal})",
+        reopen=reopen,
     )
 
 
-def _topic_changed(mail: NormalizedMail, record: ThreadRecord) -> bool:
-    """Tell whether a reply's subject leaves the topic of its thread.
+def _policy_action(
+    mail: NormalizedMail,
+    classification: Classification,
+    link: _Link,
+    policy: ThreadingConfig,
+) -> tuple[ThreadAction, str]:
+    """Choose between a comment and a linked ticket for a linked mail."""
+    keys = _keys(link.record)
+    if classification.kind == "forward":
+        action = policy.forward
+        reason = f"forward of mail on ticket {keys}; threading.forward is {action}"
+        return action, reason
 
-    Subjects are compared without prefixes, key tags, case or spacing. A
-    subject that shares a word with the thread's, such as "Room booking -
-    one more question" under "Room booking for March", stays on topic.
-    """
-    new, old = _normal_subject(mail.subject), _normal_subject(record.subject)
-    if not new or not old or new in old or old in new:
-        return False
-    return not (_words(new) & _words(old))
+    blind = link.signal in _TOPIC_BLIND
+    if blind and topic_changed(mail.subject, link.record.subject):
+        action = policy.subject_change
+        reason = f"reply on ticket {keys} with a new subject; "
+        return action, f"{reason}threading.subject_change is {action}"
+    return "comment", f"reply on ticket {keys}"
 
 
-def _normal_subject(subject: str) -> str:
-    """Reduce a subject to its base, for comparing two subjects."""
-    base, _ = strip_prefixes(subject)
-    return " ".join(_KEY_TAG.sub(" ", base).casefold().split())
+def _closed(
+    record: ThreadRecord, policy: ThreadingConfig, now: datetime | None
+) -> tuple[ThreadAction, bool, str]:
+    """Reopen a closed ticket within the grace period, else follow it up."""
+    keys, days = _keys(record), policy.reopen_grace_days
+    if now is None or record.closed_at is None:
+        reason = f"ticket {keys} is closed, when is not known"
+    elif not days:
+        reason = f"ticket {keys} is closed and threading.reopen_grace_days is 0"
+    elif _aware(now) - _aware(record.closed_at) <= timedelta(days=days):
+        reason = f"reply on ticket {keys}, closed within {days} days: reopen it"
+        return "comment", True, reason
+    else:
+        reason = f"ticket {keys} closed more than {days} days ago"
+    return "linked_new", False, f"{reason}; a linked follow-up"
 
 
-def _words(subject: str) -> set[str]:
-    """Return the words of a subject that can carry its topic."""
-    words = {word for word in _WORD.findall(subject) if not word.isdigit()}
-    return words - _COMMON
+def _mentions(subject: str, key: str) -> bool:
+    """Tell whether a subject holds a key; `AB#12` may stand there as `#12`."""
+    needle = key[key.index("#") :] if "#" in key else key
+    return needle.casefold() in subject.casefold()
+
+
+def _aware(moment: datetime) -> datetime:
+    """Read a time without a zone as UTC, so that any two compare."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _keys(record: ThreadRecord) -> str:
     """Name the tickets of a thread for a reason sentence."""
     return ", ".join(record.tickets.values()) or "(unknown)"
-
-
-def _unique(ids: list[str]) -> list[str]:
-    """Drop repeated ids, keeping the first place of each."""
-    return list(dict.fromkeys(ids))

@@ -84,6 +84,26 @@ MACHINE_SIGNALS = [
     ({"headers": {"Precedence": "bulk"}}, "list", "Precedence: bulk"),
     ({"headers": {"Precedence": "List"}}, "list", "Precedence: list"),
     ({"headers": {"Precedence": "junk"}}, "list", "Precedence: junk"),
+    ({"headers": {"Return-Path": "<>"}}, "auto_reply", "null Return-Path"),
+    ({"headers": {"X-Loop": "tickets@example.net"}}, "auto_reply", "X-Loop"),
+    ({"headers": {"X-Auto-Response-Suppress": "All"}}, "new", "Suppress: All"),
+    ({"headers": {"X-JIRA-FingerPrint": "4f1c"}}, "ticket_system", "Jira"),
+    (
+        {"headers": {"X-ServiceNow-Generated": "true"}},
+        "ticket_system",
+        "ServiceNow",
+    ),
+    (
+        {"message_id": "<a1.b2.JavaMail.app@acme.service-now.com>"},
+        "ticket_system",
+        "ServiceNow",
+    ),
+    ({"headers": {"X-Zendesk-From-Account-Id": "12ab"}}, "ticket_system", "Zendesk"),
+    ({"headers": {"X-Freshdesk-Ticket-Id": "77"}}, "ticket_system", "Freshdesk"),
+    ({"headers": {"X-Zammad-Ticket-ID": "9"}}, "ticket_system", "Zammad"),
+    ({"headers": {"X-Loop": "Zammad"}}, "ticket_system", "Zammad"),
+    ({"headers": {"X-RT-Loop-Prevention": "acme"}}, "ticket_system", "Request Tracker"),
+    ({"headers": {"X-OTRS-Loop": "yes"}}, "ticket_system", "OTRS"),
 ]
 
 
@@ -91,7 +111,7 @@ MACHINE_SIGNALS = [
 def test_each_machine_signal_alone(
     values: dict[str, Any], kind: str, reason: str
 ) -> None:
-    """Each signal on its own classifies the mail and names itself."""
+    """Each signal on its own names itself and stops the acknowledgement."""
     result = _classify(**values)
 
     assert result.kind == kind
@@ -212,3 +232,27 @@ def test_mail_without_an_answerable_address_is_not_acknowledged(
     assert result.kind == "new"
     assert not result.acknowledge
     assert "no valid From or Reply-To" in result.reason
+
+
+def test_ticket_system_mail_is_automated() -> None:
+    """Another ticket system's mail counts as machine mail."""
+    result = _classify(headers={"X-Zammad-Ticket-ID": "9"})
+
+    assert result.automated is True
+
+
+def test_a_bounce_from_a_ticket_system_is_a_bounce() -> None:
+    """A delivery report wins over the ticket system that relayed it."""
+    result = _classify(
+        sender=_sender("mailer-daemon@example.net"),
+        headers={"X-Zendesk-From-Account-Id": "12ab"},
+    )
+
+    assert result.kind == "bounce"
+
+
+def test_a_person_quoting_a_service_now_address_is_a_person() -> None:
+    """Only the mail's own Message-ID names a hosted ticket system."""
+    result = _classify(references=["<a1.JavaMail.app@acme.service-now.com>"])
+
+    assert result.kind == "reply"

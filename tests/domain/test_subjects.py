@@ -6,7 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mailroom.subjects import find_ticket_keys, prefix_kind, strip_prefixes
+from mailroom.subjects import (
+    find_mailroom_tokens,
+    find_ticket_keys,
+    mailroom_token,
+    prefix_kind,
+    strip_prefixes,
+    token_id,
+    topic_changed,
+)
 
 LOCALIZED = [
     # English
@@ -15,6 +23,9 @@ LOCALIZED = [
     ("FW: Printer", "forward"),
     ("Fwd: Printer", "forward"),
     ("FWD: Printer", "forward"),
+    ("\uff32\uff25: Printer", "reply"),  # full-width, from East Asian clients
+    ("\uff26\uff37: Printer", "forward"),
+    ("\uff26\uff37\uff24: Printer", "forward"),
     # German
     ("AW: Printer", "reply"),
     ("Antwort: Printer", "reply"),
@@ -44,6 +55,7 @@ LOCALIZED = [
     ("VL: Printer", "forward"),
     ("FS: Printer", "forward"),
     ("Videresend: Printer", "forward"),
+    ("Vedr: Printer", "reply"),
     # Polish and Czech
     ("Odp: Printer", "reply"),
     ("PD: Printer", "forward"),
@@ -71,6 +83,7 @@ LOCALIZED = [
     ("返信: Printer", "reply"),
     ("転送: Printer", "forward"),
     ("회신: Printer", "reply"),
+    ("답장: Printer", "reply"),
     ("전달: Printer", "forward"),
     # Greek
     ("ΑΠ: Printer", "reply"),
@@ -110,6 +123,10 @@ def test_localized_prefix_ignores_case(subject: str, kind: str) -> None:
         ("Re^3: Printer", "Printer", ["Re^3:"]),
         ("Re(2): Printer", "Printer", ["Re(2):"]),
         ("回复\uff1aPrinter", "Printer", ["回复\uff1a"]),
+        ("回复\uff1a回复\uff1aPrinter", "Printer", ["回复\uff1a", "回复\uff1a"]),
+        ("Re[2]: AW(3): SV: Printer", "Printer", ["Re[2]:", "AW(3):", "SV:"]),
+        ("aw: Aw: AW: Printer", "Printer", ["aw:", "Aw:", "AW:"]),
+        ("RE [2] : Printer", "Printer", ["RE [2] :"]),
         ("RE:Printer", "Printer", ["RE:"]),
         ("re:re:  Printer  offline ", "Printer offline", ["re:", "re:"]),
         ("RE:[HELP-42]Printer", "[HELP-42]Printer", ["RE:"]),
@@ -192,3 +209,48 @@ def test_ticket_keys_are_found_in_order(text: str, keys: list[str]) -> None:
 def test_things_that_are_not_keys(text: str) -> None:
     """Short numbers, unknown projects and glued words are no keys."""
     assert find_ticket_keys(text, ["HELP"]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "keys"),
+    [
+        ("#123 fails", ["AB#123"]),
+        ("AB#7 and #7", ["AB#7"]),
+        ("&#123; is an entity", []),
+        ("issue#5 is glued", []),
+    ],
+)
+def test_bare_work_item_numbers_when_asked(text: str, keys: list[str]) -> None:
+    """With bare_numbers, `#123` is read as the work item AB#123."""
+    assert find_ticket_keys(text, [], bare_numbers=True) == keys
+
+
+def test_mailroom_token_is_found_in_any_case_and_spacing() -> None:
+    """A token survives a client that changes its case or spacing."""
+    token = mailroom_token("m-0123")
+    mangled = "Re: " + token.upper().replace("[", "[ ").replace(":", " : ")
+
+    assert find_mailroom_tokens(f"{mangled} {token}") == [token_id("m-0123")]
+
+
+def test_mailroom_tokens_differ_per_mail_and_are_no_ticket_keys() -> None:
+    """Each mail has its own token, which no tool's key pattern takes."""
+    first, second = mailroom_token("m-1"), mailroom_token("m-2")
+
+    assert first != second
+    assert find_ticket_keys(first, ["MR", "HELP"]) == []
+
+
+@pytest.mark.parametrize(
+    ("new", "old", "changed"),
+    [
+        ("Re: Printer offline", "Printer offline", False),
+        ("AW: [HELP-42] printer  OFFLINE?", "Printer offline", False),
+        ("Room booking - one more question", "Room booking for March", False),
+        ("RE: Laptop battery swelling", "Printer offline", True),
+        ("Re:", "Printer offline", False),
+    ],
+)
+def test_topic_change(new: str, old: str, changed: bool) -> None:
+    """A subject leaves the topic only when it shares no word with the old."""
+    assert topic_changed(new, old) is changed

@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+import base64
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from mailroom.config import ThreadingConfig
-from mailroom.models import Classification, MailKind, ThreadDecision
+from mailroom.models import Address, Classification, MailKind, ThreadDecision
+from mailroom.subjects import mailroom_token, token_id
 from mailroom.threads import (
     ThreadContext,
     ThreadRecord,
     decide_thread,
     thread_candidates,
+    thread_index_root,
 )
 from tests.domain.mailfactory import make_mail
 
 PRINTER = ThreadRecord(tickets={"jira": "HELP-42"}, subject="Printer offline")
 LAPTOP = ThreadRecord(tickets={"jira": "HELP-7"}, subject="Laptop battery")
+HELPDESK = Address(email="helpdesk@example.org")
+CLOSED_AT = datetime(2025, 3, 1, 12, tzinfo=UTC)
+CLOSED = PRINTER.model_copy(update={"closed": True, "closed_at": CLOSED_AT})
+
+
+def _thread_index(root: int, replies: int = 0) -> str:
+    """Return an Outlook Thread-Index: a 22-byte root and 5 bytes per reply."""
+    return base64.b64encode(bytes([root]) * 22 + b"\x07" * 5 * replies).decode()
 
 
 def _decide(
@@ -27,9 +39,11 @@ def _decide(
     **values: Any,
 ) -> ThreadDecision:
     """Thread a mail of `kind` built from `values` against `context`."""
+    now = values.pop("now", None)
     mail = make_mail(**values)
     classification = Classification(kind=kind, reason="test")
-    return decide_thread(mail, classification, context, policy or ThreadingConfig())
+    policy = policy or ThreadingConfig()
+    return decide_thread(mail, classification, context, policy, now=now)
 
 
 def test_candidates_put_in_reply_to_first_then_references_newest_first() -> None:
@@ -195,9 +209,193 @@ def test_sent_mail_without_ticket_is_skipped() -> None:
 
 
 def test_conversation_threads_only_with_thread_index() -> None:
-    """Exchange's conversation id counts only when Outlook's Thread-Index is set."""
-    context = ThreadContext(by_conversation=PRINTER)
+    """Exchange's conversation id counts only when a Thread-Index is set."""
+    context = ThreadContext(by_conversation={"conversation-id:AAQk1": PRINTER})
     without = _decide("reply", context, subject="Re: Printer offline")
-    with_index = _decide("reply", context, headers={"Thread-Index": "AdEsm/Pf"})
+    index = {"Thread-Index": _thread_index(9, replies=1)}
+    with_index = _decide("reply", context, headers=index)
 
     assert (without.action, with_index.signal) == ("new", "conversation-id")
+
+
+def test_thread_index_root_is_the_first_22_bytes() -> None:
+    """A reply's Thread-Index has the same root as the mail it answers."""
+    root = thread_index_root(_thread_index(1))
+
+    assert root == "01" * 22
+    assert thread_index_root(_thread_index(1, replies=3)) == root
+
+
+@pytest.mark.parametrize("value", ["", "not base64!", "AQID", "A", "\u00e9t\u00e9"])
+def test_thread_index_root_of_a_bad_value_is_none(value: str) -> None:
+    """A short or undecodable Thread-Index has no root."""
+    assert thread_index_root(value) is None
+
+
+def test_candidates_list_conversation_keys_thread_index_first() -> None:
+    """The Thread-Index root comes before Graph's conversation id."""
+    mail = make_mail(headers={"Thread-Index": _thread_index(2, replies=1)})
+    lookup = thread_candidates(mail, [], conversation_id="AAQk1")
+
+    assert lookup.conversation_keys == [
+        f"thread-index:{'02' * 22}",
+        "conversation-id:AAQk1",
+    ]
+
+
+def test_thread_index_threads_a_reply_without_message_ids() -> None:
+    """Outlook's conversation root alone finds the thread."""
+    context = ThreadContext(by_conversation={f"thread-index:{'03' * 22}": PRINTER})
+    decision = _decide("reply", context, headers={"Thread-Index": _thread_index(3, 2)})
+
+    assert (decision.action, decision.signal) == ("comment", "thread-index")
+
+
+def test_candidates_find_keys_and_tokens_in_the_opening_lines() -> None:
+    """Keys and tokens come from the subject, then the body's first lines."""
+    token = mailroom_token("m-1")
+    body = f"About HELP-7 and {token}\n\n> HELP-8 quoted\n"
+    mail = make_mail(subject="[HELP-42] Printer", text_body=body)
+    lookup = thread_candidates(mail, ["HELP"])
+
+    assert (lookup.keys, lookup.tokens) == (["HELP-42", "HELP-7"], [token_id("m-1")])
+
+
+def test_candidates_read_only_the_configured_number_of_lines() -> None:
+    """A key below threading.body_key_lines is not a candidate."""
+    mail = make_mail(text_body="one\ntwo\nthree HELP-7\n")
+    policy = ThreadingConfig(body_key_lines=2)
+
+    assert thread_candidates(mail, ["HELP"], policy=policy).keys == []
+
+
+def test_bare_work_item_numbers_count_only_when_configured() -> None:
+    """`#123` is an Azure DevOps work item only by configuration."""
+    mail = make_mail(subject="Re: #123 build broken")
+    policy = ThreadingConfig(bare_work_item_numbers=True)
+
+    assert thread_candidates(mail, []).keys == []
+    assert thread_candidates(mail, [], policy=policy).keys == ["AB#123"]
+
+
+def test_mailroom_token_threads_a_reply() -> None:
+    """Mailroom's own token in the subject finds the thread."""
+    token = mailroom_token("m-1")
+    context = ThreadContext(by_token={token_id("m-1"): PRINTER})
+    decision = _decide("reply", context, subject=f"Re: {token} Printer offline")
+
+    assert (decision.action, decision.signal) == ("comment", "mailroom-token")
+
+
+def test_body_key_with_a_new_topic_opens_a_linked_ticket() -> None:
+    """A key mentioned in the body of a mail on another topic links, not comments."""
+    context = ThreadContext(by_key={"HELP-42": PRINTER})
+    decision = _decide(
+        "new", context, subject="Laptop battery", text_body="Like HELP-42"
+    )
+
+    assert (decision.action, decision.signal) == ("linked_new", "ticket-key-in-body")
+
+
+def test_body_key_on_the_same_topic_comments() -> None:
+    """A key in the body of a mail on the ticket's topic comments on it."""
+    context = ThreadContext(by_key={"HELP-42": PRINTER})
+    decision = _decide(
+        "new", context, subject="Printer still offline", text_body="As HELP-42"
+    )
+
+    assert (decision.action, decision.signal) == ("comment", "ticket-key-in-body")
+
+
+SIGNALS = [
+    ("in-reply-to", "by_message_id", "<irt>"),
+    ("references", "by_message_id", "<ref>"),
+    ("returned-message-id", "by_message_id", "<ret>"),
+    ("thread-index", "by_conversation", f"thread-index:{'05' * 22}"),
+    ("conversation-id", "by_conversation", "conversation-id:AAQk1"),
+    ("mailroom-token", "by_token", token_id("m-1")),
+    ("ticket-key", "by_key", "HELP-42"),
+]
+EVERY_SIGNAL: dict[str, Any] = {
+    "in_reply_to": ["<irt>"],
+    "references": ["<ref>"],
+    "text_body": "Message-ID: <ret>\n",
+    "headers": {"Thread-Index": _thread_index(5, 1)},
+    "subject": f"{mailroom_token('m-1')} [HELP-42] Printer offline",
+}
+
+
+@pytest.mark.parametrize("strongest", range(len(SIGNALS)))
+def test_signals_are_tried_in_the_documented_order(strongest: int) -> None:
+    """Of the signals that find a thread, the first in the order decides."""
+    found: dict[str, dict[str, ThreadRecord]] = {}
+    for _, field, key in SIGNALS[strongest:]:
+        found.setdefault(field, {})[key] = PRINTER
+    decision = _decide("bounce", ThreadContext(**found), **EVERY_SIGNAL)
+
+    assert decision.signal == SIGNALS[strongest][0]
+
+
+def test_reply_to_a_closed_ticket_within_grace_reopens_it() -> None:
+    """A reply days after closing comments and asks to reopen."""
+    now = CLOSED_AT + timedelta(days=3)
+    context = ThreadContext(by_message_id={"<p>": CLOSED})
+    decision = _decide("reply", context, in_reply_to=["<p>"], now=now)
+
+    assert (decision.action, decision.reopen) == ("comment", True)
+    assert "reopen" in decision.reason
+
+
+@pytest.mark.parametrize(
+    ("days_later", "grace", "now_known"),
+    [(30, 14, True), (3, 0, True), (3, 14, False)],
+)
+def test_reply_to_a_closed_ticket_otherwise_follows_it_up(
+    days_later: int, grace: int, now_known: bool
+) -> None:
+    """Past the grace, with no grace, or with no clock: a linked follow-up."""
+    now = CLOSED_AT + timedelta(days=days_later) if now_known else None
+    policy = ThreadingConfig(reopen_grace_days=grace)
+    context = ThreadContext(by_message_id={"<p>": CLOSED})
+    decision = _decide("reply", context, policy, in_reply_to=["<p>"], now=now)
+
+    assert (decision.action, decision.reopen) == ("linked_new", False)
+
+
+def test_grace_compares_times_with_and_without_a_zone() -> None:
+    """A close time without a zone is read as UTC."""
+    naive = CLOSED.model_copy(update={"closed_at": datetime(2025, 3, 1)})
+    context = ThreadContext(by_message_id={"<p>": naive})
+    decision = _decide("reply", context, in_reply_to=["<p>"], now=CLOSED_AT)
+
+    assert decision.reopen is True
+
+
+def test_cc_reply_all_threads_like_the_requesters_reply() -> None:
+    """Someone in Cc answering all lands on the same ticket, the same way."""
+    context = ThreadContext(by_message_id={"<ack>": PRINTER})
+    requester = _decide("reply", context, in_reply_to=["<ack>"])
+    colleague = Address(email="lauri.makela@example.com", name="Lauri")
+    to = [Address(email="aino.virtanen@example.com"), HELPDESK]
+    cc_reply = _decide("reply", context, in_reply_to=["<ack>"], sender=colleague, to=to)
+
+    assert cc_reply == requester
+
+
+def test_ticket_system_mail_on_a_ticket_is_an_internal_note() -> None:
+    """Another ticket system's mail on a ticket is skipped, naming the ticket."""
+    context = ThreadContext(by_key={"HELP-42": PRINTER})
+    decision = _decide("ticket_system", context, subject="[HELP-42] updated")
+
+    assert (decision.action, decision.tickets) == ("skip", PRINTER.tickets)
+
+
+def test_bounce_threads_by_the_report_returned_ids() -> None:
+    """The Message-ID a delivery report's headers name finds the ticket."""
+    context = ThreadContext(by_message_id={"<ack>": PRINTER})
+    decision = _decide("bounce", context, returned_message_ids=["<ack>"])
+
+    assert (decision.signal, decision.tickets) == (
+        "returned-message-id",
+        PRINTER.tickets,
+    )

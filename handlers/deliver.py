@@ -18,6 +18,7 @@ from handlers.ledger import (
 )
 from handlers.observe import unit_of_work
 from handlers.services import Services
+from mailroom.attachments import dedupe_files
 from mailroom.errors import BlobNotFoundError, PermanentError, RetryableError
 from mailroom.messages import AckRequest, DeliveryRequest
 from mailroom.models import NormalizedMail, TicketRef
@@ -81,7 +82,7 @@ def carry_out(
         outgoing = record.kind == "sent"
         comment = draft_comment(mail, record.key, public=True, outgoing=outgoing)
         tracker.add_comment(key, comment)
-        attach_files(key, mail, tracker, services)
+        attach_files(request.tool, key, mail, tracker, services, ledger)
     remember_thread(request.tool, key, mail, record.key, ledger)
     return None
 
@@ -98,7 +99,7 @@ def open_ticket(
     draft = draft_ticket(mail, record.key, record.fields, record.problems)
     ticket = tracker.find_by_correlation(record.key) or tracker.create_ticket(draft)
 
-    attach_files(ticket.key, mail, tracker, services)
+    attach_files(request.tool, ticket.key, mail, tracker, services, ledger)
     if request.action == "linked_new":
         relation = "forwarded-from" if record.kind == "forward" else "follows-up"
         tracker.link(ticket.key, resolve_key(request, ledger), relation)
@@ -110,12 +111,21 @@ def open_ticket(
 
 
 def attach_files(
-    key: str, mail: NormalizedMail, tracker: Tracker, services: Services
+    tool: str,
+    key: str,
+    mail: NormalizedMail,
+    tracker: Tracker,
+    services: Services,
+    ledger: Ledger,
 ) -> None:
-    """Attach every file of the mail to the ticket (the tracker dedupes)."""
-    for attachment in mail.attachments:
+    """Attach the mail's files the ticket does not hold yet (by content)."""
+    known = ledger.ticket_files(tool, key)
+    fresh = dedupe_files(mail.attachments, known)
+    for attachment in fresh:
         data = services.blobs.get(f"files/{attachment.sha256}")
         tracker.attach(key, attachment, data)
+    if fresh:
+        ledger.save_ticket_files(tool, key, known | {a.sha256 for a in fresh})
 
 
 def remember_thread(

@@ -13,6 +13,7 @@ from handlers.ledger import Ledger, MailRecord, ThreadRow, pending_key
 from handlers.observe import Unit, unit_of_work
 from handlers.services import Services
 from handlers.threading_context import load_thread_context
+from mailroom.attachments import apply_limits
 from mailroom.classify import classify
 from mailroom.config import Config
 from mailroom.errors import MessageNotFoundError
@@ -23,6 +24,7 @@ from mailroom.mime import parse_mail
 from mailroom.models import (
     Classification,
     FetchedMail,
+    FieldProblem,
     NormalizedMail,
     ParsedMail,
     ThreadDecision,
@@ -84,8 +86,8 @@ def ingest_fetched(
 ) -> list[DeliveryRequest]:
     """Decide what a freshly fetched mail becomes, store it, and route it."""
     item = fetched.item
-    parsed = parse_mail(fetched.raw)
     config = services.config
+    parsed = apply_limits(parse_mail(fetched.raw), config.attachments)
     key = mail_key(item.mailbox, parsed.mail, item.item_id, fetched.raw, config)
     unit.note(mail_key=key)
 
@@ -169,7 +171,7 @@ def route_record(
     update = {
         "acknowledge": kind.acknowledge,
         "fields": fields.values,
-        "problems": fields.problems,
+        "problems": [*fields.problems, *oversized_problems(mail)],
     }
     if thread.action == "linked_new":
         linked = [
@@ -207,6 +209,18 @@ def reserve_threads(record: MailRecord, mail: NormalizedMail, ledger: Ledger) ->
                 key=pending_key(record.key), subject=summary, mail_key=record.key
             )
             ledger.save_thread(request.tool, mail.message_id, row)
+
+
+def oversized_problems(mail: NormalizedMail) -> list[FieldProblem]:
+    """Describe each file left off the ticket for being too large."""
+    return [
+        FieldProblem(
+            field="attachment",
+            value=f"{item.filename} ({item.size} bytes)",
+            reason=f"over the {item.limit}-byte limit; kept with the original mail",
+        )
+        for item in mail.oversized
+    ]
 
 
 def store_mail(key: str, raw: bytes, parsed: ParsedMail, services: Services) -> None:

@@ -7,6 +7,7 @@ Tables:
   acks         dedupe key -> AckRecord
   threads      tool|Message-ID -> ThreadRow (every id seen or sent on a ticket)
   tickets      tool|ticket key -> ThreadRow
+  ticket-files tool|ticket key -> SHA-256 of the files on the ticket
   subscriptions  subscription id -> mailbox and folder
   delta        mailbox|folder -> delta link
 """
@@ -165,6 +166,16 @@ class Ledger:
         """Remember a ticket key so that a key in a subject finds it."""
         key = _join(tool, row.key.upper())
         self.store.insert("tickets", key, row.model_dump(mode="json"))
+
+    def ticket_files(self, tool: str, key: str) -> set[str]:
+        """Return the SHA-256 of every file already on a ticket."""
+        value = self.store.get("ticket-files", _join(tool, key.upper()))
+        return set(value["sha256"]) if value else set()
+
+    def save_ticket_files(self, tool: str, key: str, hashes: set[str]) -> None:
+        """Remember which files a ticket holds."""
+        record = {"sha256": sorted(hashes)}
+        self.store.upsert("ticket-files", _join(tool, key.upper()), record)
 
     def subscription(self, subscription_id: str) -> SubscriptionRow | None:
         """Return the mailbox and folder of a subscription."""

@@ -9,6 +9,7 @@ from mailroom.models import (
     CommentDraft,
     FieldProblem,
     NormalizedMail,
+    RelatedItem,
     TicketDraft,
 )
 from mailroom.reply_text import strip_quoted
@@ -32,10 +33,11 @@ def draft_ticket(
     problems: list[FieldProblem],
 ) -> TicketDraft:
     """Return the draft of a ticket opened from `mail`."""
+    text = show_inline_images(mail.text_body, mail.attachments).strip()
     return TicketDraft(
         correlation_id=correlation_id,
         summary=ticket_summary(mail.subject),
-        description=show_inline_images(mail.text_body, mail.attachments).strip(),
+        description=text + describe_related(mail.related),
         requester=mail.sender,
         fields=fields,
         problems=problems,
@@ -65,6 +67,24 @@ def draft_note(mail: NormalizedMail, correlation_id: str, reason: str) -> Commen
     return CommentDraft(
         correlation_id=correlation_id, author=mail.sender, body=body, public=False
     )
+
+
+def describe_related(items: list[RelatedItem]) -> str:
+    """Return a section per mail attached to this one (.eml or .msg)."""
+    sections = []
+    for item in items:
+        sender = item.sender.email if item.sender else "an unknown sender"
+        files = (
+            f"\nIts files: {', '.join(item.attachment_names)}"
+            if item.attachment_names
+            else ""
+        )
+        text = item.text.strip()[:NOTE_LIMIT]
+        sections.append(
+            f"\n\n--- Attached mail {item.source_filename}: "
+            f'"{item.subject}" from {sender} ---\n{text}{files}'
+        )
+    return "".join(sections)
 
 
 def show_inline_images(text: str, attachments: list[Attachment]) -> str:

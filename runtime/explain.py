@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from mailroom.acknowledgement import ack_message_id, render_acknowledgement
-from mailroom.fields import extract_fields
-from mailroom.routing import choose_route
-
 from adapters.state.memory import MemoryStore
 from handlers.ingest import mail_key
 from handlers.ledger import Ledger
 from handlers.threading_context import load_thread_context
+from mailroom.acknowledgement import ack_message_id, render_acknowledgement
 from mailroom.classify import classify
 from mailroom.config import Config
+from mailroom.fields import extract_fields
 from mailroom.mime import parse_mail
 from mailroom.models import TicketRef
+from mailroom.routing import choose_route
 from mailroom.threads import decide_thread
 from mailroom.tickets import draft_comment, ticket_summary
 from runtime import wiring

@@ -54,6 +54,8 @@ def handle_notifications(
 
         unit.note(received=len(batch), enqueued=len(changes))
         unit.note(rejected=rejected, malformed=malformed)
+        if rejected and not changes:
+            unit.outcome = "rejected"
         if rejected:
             logger.warning(
                 "notifications.client_state_mismatch", extra={"count": rejected}

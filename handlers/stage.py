@@ -63,6 +63,7 @@ def run_stage(
 def quarantine(stage: str, body: bytes, reason: str, services: Services) -> StageResult:
     """Record why a message was set aside and return it for the poison queue."""
     digest = hashlib.sha256(body).hexdigest()[:32]
+    logger.warning("stage.quarantined", extra={"stage": stage, "message_hash": digest})
     record = {"stage": stage, "reason": reason, "at": services.now().isoformat()}
     services.store.upsert("quarantine", digest, record)
     text = body.decode("utf-8", errors="replace")

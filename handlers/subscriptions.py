@@ -63,6 +63,8 @@ def handle_lifecycle_event(
                 return []
             return subscribe(row.mailbox, row.folder, services)
         if event.event == "subscriptionRemoved":
+            # Graph has dropped it; deleting makes sure no twin stays behind.
+            services.mail.delete_subscription(event.subscription_id)
             return subscribe(row.mailbox, row.folder, services)
         return catch_up(row.mailbox, row.folder, services)
 

@@ -172,12 +172,13 @@ class Config(Section):
 
     def model_post_init(self, context: Any, /) -> None:
         """Check that every route names a configured tool."""
-        for route in self.routes:
+        for index, route in enumerate(self.routes):
             unknown = [tool for tool in route.tools if tool not in self.trackers]
             if unknown:
                 raise ValueError(
-                    f"route {route.name!r} names tools {unknown} that are not "
-                    "under 'trackers'; add them there or fix the route"
+                    f"routes.{index}.tools of route {route.name!r} names "
+                    f"{unknown}, which are not under 'trackers'; add them there "
+                    "or fix the route"
                 )
 
 
@@ -186,15 +187,31 @@ def parse_config(text: str, source: str = "configuration") -> Config:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigurationError(f"{source} is not valid YAML: {exc}") from exc
+        raise ConfigurationError(_describe_yaml(exc, source)) from None
 
     if not isinstance(data, dict):
         raise ConfigurationError(f"{source} must be a mapping at the top level")
 
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigurationError(_describe(exc, source)) from None
+
+    from mailroom.config_checks import check_config
+
+    problems = check_config(config)
+    if problems:
+        listed = "\n".join(f"  {problem}" for problem in problems)
+        raise ConfigurationError(f"{source} has {len(problems)} problem(s):\n{listed}")
+    return config
+
+
+def _describe_yaml(exc: yaml.YAMLError, source: str) -> str:
+    """Say where the YAML breaks without quoting the line (it may hold a secret)."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    problem = getattr(exc, "problem", None) or "it cannot be read"
+    return f"{source} is not valid YAML{where}: {problem}"
 
 
 def _describe(exc: ValidationError, source: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 from pathlib import Path
@@ -12,13 +13,35 @@ import click
 from rich.console import Console
 
 from mailroom.config import Config
-from mailroom.errors import ConfigurationError
+from mailroom.errors import ConfigurationError, MailroomError
 from runtime import wiring
 from runtime.logs import configure_logging
 from runtime.session import SAMPLES, start_host
 
 console = Console()
 QUEUES = ("mail-changes", "lifecycle-events", "deliveries", "acknowledgements")
+PORT = click.IntRange(0, 65535)
+RUNS_PIPELINE = {"serve", "demo", "deliver"}
+
+
+class Commands(click.Group):
+    """Turn Mailroom's own errors into one-line messages, not tracebacks."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; report a MailroomError or OSError plainly."""
+        try:
+            return super().invoke(ctx)
+        except MailroomError as exc:
+            raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            raise click.ClickException(describe_os_error(exc)) from None
+
+
+def describe_os_error(exc: OSError) -> str:
+    """Say what went wrong with the machine, and what to do."""
+    if exc.errno == 98:
+        return "the port is already in use; stop the other server or pass --port"
+    return f"{exc.strerror or exc}; check the path and its permissions"
 
 
 def read_config(path: Path | None) -> Config:
@@ -29,7 +52,8 @@ def read_config(path: Path | None) -> Config:
         raise click.ClickException(str(exc)) from None
 
 
-@click.group()
+@click.group(cls=Commands)
+@click.version_option(package_name="mailroom")
 @click.option(
     "--config",
     "config_path",
@@ -42,11 +66,14 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
     """Turn mail into tickets: run and inspect Mailroom on this machine."""
     config = read_config(config_path)
     ctx.obj = config
-    configure_logging(Path(config.runtime.data_dir) / "mailroom.log")
+    if ctx.invoked_subcommand in RUNS_PIPELINE:
+        configure_logging(Path(config.runtime.data_dir) / "mailroom.log")
+    else:
+        configure_logging(sys.stderr, level=logging.WARNING)
 
 
 @main.command()
-@click.option("--port", type=int, default=None, help="Port (default: public_url's).")
+@click.option("--port", type=PORT, default=None, help="Port (default: public_url's).")
 @click.pass_obj
 def serve(config: Config, port: int | None) -> None:
     """Serve the Functions app, the queues, the timers and the ticket page."""
@@ -59,7 +86,7 @@ def serve(config: Config, port: int | None) -> None:
 
 @main.command()
 @click.option("--once", is_flag=True, help="Exit after the summary.")
-@click.option("--port", type=int, default=None, help="Port (default: public_url's).")
+@click.option("--port", type=PORT, default=None, help="Port (default: public_url's).")
 @click.option(
     "--samples",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -95,7 +122,10 @@ def demo(
 
 @main.command()
 @click.argument(
-    "files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
+    "files",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
 )
 @click.option("--to", "address", required=True, help="Mailbox the mail arrives in.")
 @click.pass_obj
@@ -103,6 +133,12 @@ def deliver(config: Config, files: tuple[Path, ...], address: str) -> None:
     """Deliver .eml files to a local mailbox (a running `serve` picks them up)."""
     from runtime.demo import deliver_files
 
+    watched = {box.address.lower() for box in config.mailboxes}
+    if address.lower() not in watched:
+        console.print(
+            f"[yellow]{address} is not a watched mailbox in this configuration; "
+            "Mailroom will not process this mail[/yellow]"
+        )
     deliver_files(sorted(files), address, config, console, None)
 
 
@@ -111,6 +147,7 @@ def deliver(config: Config, files: tuple[Path, ...], address: str) -> None:
 @click.pass_obj
 def tickets(config: Config, as_json: bool) -> None:
     """List the local tracker's tickets with comments, files, links, events."""
+    require_data(config)
     views = {}
     for name, tracker in wiring.build_trackers(config).items():
         views[name] = [view.model_dump(mode="json") for view in tracker.list_tickets()]
@@ -162,14 +199,43 @@ def explain(
 
 
 @main.command()
-@click.option("--queue", "names", multiple=True, help="Queue (default: all).")
+@click.option(
+    "--queue",
+    "names",
+    multiple=True,
+    type=click.Choice(QUEUES),
+    help="Queue (default: all).",
+)
 @click.pass_obj
 def replay(config: Config, names: tuple[str, ...]) -> None:
     """Put poison messages back on their queues once the cause is fixed."""
+    require_data(config)
     queues = wiring.local_queues(config)
     for name in names or QUEUES:
         moved = queues.move_poison(name)
         console.print(f"{name}: {moved} message(s) back on the queue")
+
+
+@main.command("client-state")
+@click.pass_obj
+def client_state(config: Config) -> None:
+    """Print a clientState the notification endpoint accepts (for testing)."""
+    from secrets import token_hex
+
+    from mailroom.client_state import issue_client_state
+
+    secret = config.mail.client_state_secret.get_secret_value()
+    click.echo(issue_client_state(secret, token_hex(8)))
+
+
+def require_data(config: Config) -> None:
+    """Stop with a clear message when there is no data folder to read."""
+    folder = wiring.data_dir(config)
+    if not folder.is_dir():
+        raise click.ClickException(
+            f"there is no data folder at {folder.resolve()}; run `mailroom demo` "
+            "or `mailroom serve` here first, or set runtime.data_dir"
+        )
 
 
 def wait_for_interrupt() -> None:

@@ -55,6 +55,9 @@ def explain_mail(raw: bytes, config: Config, mailbox: str | None) -> dict[str, A
         "route": route.model_dump() if thread.action in ("new", "linked_new") else None,
         "fields": fields.model_dump(),
     }
+    if known is not None:
+        reason = f"this mail was seen before ({known.status}); nothing would happen"
+        return report | {"outcome": "duplicate", "reason": reason}
     report |= outcome(mail, kind.acknowledge, thread.action, route.tools, key, config)
     return report
 

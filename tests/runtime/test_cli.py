@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 from click.testing import CliRunner
 
+from mailroom.client_state import verify_client_state
 from mailroom.models import TicketDraft
 from runtime import wiring
 from runtime.cli import main
@@ -101,3 +102,64 @@ def test_replay_puts_poison_messages_back(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["--config", str(config), "replay"])
     assert "deliveries: 1 message(s) back" in result.output
     assert queues.depth("deliveries") == 1
+
+
+def test_invalid_yaml_is_located_without_quoting_the_line(tmp_path: Path) -> None:
+    """A YAML error names line and column, never the text that may be a secret."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("mail:\n  client_state_secret: [ SUPERSECRET-abc123\n")
+    result = CliRunner().invoke(main, ["--config", str(bad), "tickets"])
+    assert result.exit_code != 0
+    assert "not valid YAML at line" in result.output
+    assert "SUPERSECRET" not in result.output
+
+
+def test_a_bad_route_pattern_is_refused_at_start_up(tmp_path: Path) -> None:
+    """A regular expression that cannot compile stops the start, named."""
+    routes = [
+        {"name": "broken", "match": {"subject": "([unclosed"}, "tools": ["local"]}
+    ]
+    result = CliRunner().invoke(
+        main, ["--config", str(config_file(tmp_path, routes=routes)), "tickets"]
+    )
+    assert result.exit_code != 0
+    assert (
+        "routes[0] ('broken').match.subject is not a valid regular expression"
+        in result.output
+    )
+
+
+def test_a_route_to_an_unknown_tool_names_its_key(tmp_path: Path) -> None:
+    """The error points at routes.0.tools."""
+    routes = [{"name": "all", "tools": ["jira"]}]
+    result = CliRunner().invoke(
+        main, ["--config", str(config_file(tmp_path, routes=routes)), "tickets"]
+    )
+    assert "routes.0.tools" in result.output
+
+
+def test_reading_commands_need_a_data_folder_and_create_none(tmp_path: Path) -> None:
+    """`tickets` in a fresh folder says what to do and writes nothing."""
+    config = config_file(tmp_path)
+    result = CliRunner().invoke(main, ["--config", str(config), "tickets"])
+    assert result.exit_code != 0
+    assert "there is no data folder" in result.output
+    assert not (tmp_path / "data").exists()
+
+
+def test_client_state_prints_a_value_the_endpoint_accepts(tmp_path: Path) -> None:
+    """A printed clientState verifies under the configured secret."""
+    config = config_file(tmp_path)
+    result = CliRunner().invoke(main, ["--config", str(config), "client-state"])
+    secret = wiring.load_config(config).mail.client_state_secret.get_secret_value()
+    assert verify_client_state(secret, result.output.strip())
+
+
+def test_a_port_out_of_range_is_refused_plainly(tmp_path: Path) -> None:
+    """--port 99999 is a usage error, not a traceback."""
+    config = config_file(tmp_path)
+    result = CliRunner().invoke(
+        main, ["--config", str(config), "serve", "--port", "99999"]
+    )
+    assert result.exit_code == 2
+    assert "99999 is not in the range" in result.output

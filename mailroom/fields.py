@@ -92,7 +92,7 @@ def _body(mail: NormalizedMail, config: FieldMapConfig) -> list[tuple[str, str]]
     pairs: list[tuple[str, str]] = []
     for line in _field_lines(mail.text_body, config):
         match = _LINE.match(line)
-        if not match:
+        if not match or _CONTROL.search(line):
             continue
         field = _field_for(match.group("key"), labels, config)
         value = _clean(match.group("value"))
@@ -206,6 +206,10 @@ def _regex_error(pattern: str | None) -> str | None:
     except re.error as exc:
         return str(exc)
     return None
+
+
+# A line with control characters is binary junk, never a field someone wrote.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def _clean(value: str) -> str:

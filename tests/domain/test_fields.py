@@ -240,3 +240,9 @@ def test_check_field_map_names_each_unusable_setting(
 def test_check_field_map_accepts_a_sound_configuration() -> None:
     """A working block and typed fields give no problems."""
     assert check_field_map(BLOCK) == []
+
+
+def test_lines_with_control_characters_are_not_fields() -> None:
+    """Binary junk that happens to hold a colon yields no field."""
+    body = "bîëtc: \x00K\x0e\xa1junk\nAsset: EX-1\n"
+    assert _values(body, KEEP) == {"asset_tag": "EX-1"}

@@ -13,7 +13,7 @@ def load_thread_context(
 ) -> ThreadContext:
     """Look up every Message-ID and ticket key the mail refers to."""
     tools = list(config.trackers)
-    projects = [tracker.project for tracker in config.trackers.values()]
+    projects = [p for tool in config.trackers.values() for p in tool.key_prefixes]
 
     lookup = thread_candidates(mail, projects)
 

@@ -149,7 +149,7 @@ def tickets(config: Config, as_json: bool) -> None:
     """List the local tracker's tickets with comments, files, links, events."""
     require_data(config)
     views = {}
-    for name, tracker in wiring.build_trackers(config).items():
+    for name, tracker in wiring.local_trackers(config).items():
         views[name] = [view.model_dump(mode="json") for view in tracker.list_tickets()]
     if as_json:
         click.echo(json.dumps(views, indent=2, ensure_ascii=False))

@@ -51,17 +51,15 @@ def print_summary(services: Services, host: LocalHost, console: Console) -> None
     )
 
     table = Table(title="Tickets")
-    for column in ("tool", "key", "comments", "files", "url"):
-        table.add_column(column)
-    for name, tracker in services.trackers.items():
-        for view in tracker.list_tickets():  # type: ignore[attr-defined]
-            table.add_row(
-                name,
-                view.key,
-                str(len(view.comments)),
-                str(len(view.attachments)),
-                view.url,
-            )
+    for column in ("tool", "key", "url", "opened by"):
+        table.add_column(column, overflow="fold")
+    ledger = Ledger(services.store)
+    for record in sorted(records, key=lambda r: r.recorded_at):
+        for request in record.deliveries:
+            done = ledger.delivery(record.key, request.tool)
+            if done is not None and done.ticket is not None:
+                ticket = done.ticket
+                table.add_row(ticket.tool, ticket.key, ticket.url, record.kind)
     console.print(table)
 
     skipped = [record for record in records if record.status == "skipped"]

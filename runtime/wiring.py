@@ -8,6 +8,7 @@ when the services are first built, so the webhook path stays light.
 
 from __future__ import annotations
 
+import importlib
 import os
 import secrets
 from datetime import UTC, datetime
@@ -15,7 +16,12 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mailroom.config import Config, parse_config
+from mailroom.config import (
+    Config,
+    LocalTrackerConfig,
+    TrackerConfig,
+    parse_config,
+)
 
 if TYPE_CHECKING:
     from adapters.mail.local import LocalMailbox
@@ -99,22 +105,57 @@ def local_queues(config: Config) -> SqliteQueues:
     return SqliteQueues(data_dir(config) / "queues.sqlite3")
 
 
-def build_trackers(config: Config) -> dict[str, LocalTracker]:
+# Each remote tool's adapter module offers build_tracker(name, section).
+REMOTE_TRACKERS = {
+    "jira": "adapters.trackers.jira",
+    "servicenow": "adapters.trackers.servicenow",
+    "azure_devops": "adapters.trackers.azure_devops",
+    "ewm": "adapters.trackers.ewm",
+}
+
+
+def build_trackers(config: Config) -> dict[str, Tracker]:
     """Return one tracker adapter per configured tool."""
+    return {
+        name: build_tracker(name, section, config)
+        for name, section in config.trackers.items()
+    }
+
+
+def build_tracker(name: str, section: TrackerConfig, config: Config) -> Tracker:
+    """Return the adapter of one configured tool."""
+    if isinstance(section, LocalTrackerConfig):
+        return local_tracker(name, section, config)
+    module = importlib.import_module(REMOTE_TRACKERS[section.kind])
+    tracker: Tracker = module.build_tracker(name, section)
+    return tracker
+
+
+def local_tracker(
+    name: str, section: LocalTrackerConfig, config: Config
+) -> LocalTracker:
+    """Return the embedded tracker over the data folder."""
     from adapters.trackers.local import LocalTracker
 
     root = data_dir(config)
+    return LocalTracker(
+        root / f"tracker-{name}.sqlite3",
+        root / f"tracker-{name}-files",
+        base_url=config.runtime.public_url,
+        project=section.project,
+        tool=name,
+    )
+
+
+def local_trackers(config: Config) -> dict[str, LocalTracker]:
+    """Return the embedded trackers of a configuration, by name."""
     return {
-        name: LocalTracker(
-            root / f"tracker-{name}.sqlite3",
-            root / f"tracker-{name}-files",
-            base_url=config.runtime.public_url,
-            project=tool.project,
-            tool=name,
-        )
-        for name, tool in config.trackers.items()
+        name: local_tracker(name, section, config)
+        for name, section in config.trackers.items()
+        if isinstance(section, LocalTrackerConfig)
     }
 
 
 if TYPE_CHECKING:
     from adapters.trackers.local import LocalTracker
+    from mailroom.ports import Tracker

@@ -78,7 +78,7 @@ def test_a_bad_configuration_names_the_key_and_hides_the_value(tmp_path: Path) -
 def test_tickets_json_lists_the_local_trackers_tickets(tmp_path: Path) -> None:
     """`tickets --json` shows each ticket with its fields and thread."""
     config = config_file(tmp_path)
-    tracker = wiring.build_trackers(wiring.load_config(config))["local"]
+    tracker = wiring.local_trackers(wiring.load_config(config))["local"]
     draft = TicketDraft(correlation_id="c1", summary="VPN down", description="d")
     key = tracker.create_ticket(
         draft.model_copy(update={"fields": {"asset": "EX-1"}})

@@ -19,15 +19,19 @@ from handlers.subscriptions import (
     renew_subscriptions,
     run_catch_up,
 )
+from handlers.tool_events import handle_tool_event
+from handlers.tool_webhooks import accept_tool_webhook
 from handlers.webhooks import HttpAnswer
 from mailroom.messages import AckRequest, DeliveryRequest, LifecycleEvent, MailChange
-from runtime.wiring import client_state_secret, services
+from mailroom.tool_events import ToolEvent
+from runtime.wiring import client_state_secret, services, webhook_reader
 
 STORAGE = "AzureWebJobsStorage"
 MAIL_CHANGES = "mail-changes"
 LIFECYCLE = "lifecycle-events"
 DELIVERIES = "deliveries"
 ACKNOWLEDGEMENTS = "acknowledgements"
+TOOL_EVENTS = "tool-events"
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 
@@ -50,6 +54,29 @@ def lifecycle(req: func.HttpRequest, events: func.Out[list[str]]) -> func.HttpRe
     """Take Graph lifecycle notifications."""
     answer = handle_lifecycle(dict(req.params), req.get_body(), client_state_secret())
     return respond(answer, events)
+
+
+@app.route(route="tool-events/{tool}", methods=["POST"])
+@app.queue_output(arg_name="events", queue_name=TOOL_EVENTS, connection=STORAGE)
+def tool_events(
+    req: func.HttpRequest, events: func.Out[list[str]]
+) -> func.HttpResponse:
+    """Take a connected tool's webhook (comment, new ticket, change)."""
+    tool = req.route_params.get("tool", "")
+    headers = {name.lower(): value for name, value in req.headers.items()}
+    answer = accept_tool_webhook(tool, headers, req.get_body(), webhook_reader(tool))
+    return respond(answer, events)
+
+
+@app.queue_trigger(arg_name="msg", queue_name=TOOL_EVENTS, connection=STORAGE)
+@app.queue_output(
+    arg_name="poison", queue_name=f"{TOOL_EVENTS}-poison", connection=STORAGE
+)
+def tool_events_worker(msg: func.QueueMessage, poison: func.Out[list[str]]) -> None:
+    """Mail what a tool event says to the people of the ticket's thread."""
+    body = msg.get_body()
+    result = run_stage("tool-events", body, ToolEvent, handle_tool_event, services())
+    poison.set(result.poison)
 
 
 @app.queue_trigger(arg_name="msg", queue_name=MAIL_CHANGES, connection=STORAGE)

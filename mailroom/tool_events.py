@@ -27,4 +27,5 @@ class ToolEvent(Model):
     requester: Address | None = None
     summary: str | None = None
     status: str | None = None
+    ticket_url: str | None = None
     origin: Literal["tool", "mailroom"] = "tool"

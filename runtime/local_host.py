@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 import uuid
@@ -45,6 +46,16 @@ class QueueSettings:
         self.retry_delay = parse_timespan(queues.get("visibilityTimeout", "00:00:00"))
         self.batch_size = int(queues.get("batchSize", 16))
         self.lease_seconds = 600.0
+
+
+def route_pattern(route: str) -> re.Pattern[str]:
+    """Return a pattern for an Azure Functions route such as `a/{name}`."""
+    parts = re.split(r"\{(\w+)\}", route)
+    pattern = "".join(
+        re.escape(part) if index % 2 == 0 else f"(?P<{part}>[^/]+)"
+        for index, part in enumerate(parts)
+    )
+    return re.compile(f"/api/{pattern}")
 
 
 def parse_timespan(value: str) -> float:
@@ -297,14 +308,16 @@ class LocalHost:
             if path == prefix or path.startswith(prefix + "/"):
                 return page(path)
 
-        registration = self._http_function(path, request.command)
-        if registration is None:
+        found = self._http_function(path, request.command)
+        if found is None:
             return 404, "text/plain; charset=utf-8", b"no function at this path"
+        registration, route_params = found
 
         http_request = func.HttpRequest(
             method=request.command,
             url=f"{self.url}{request.path}",
             headers=dict(request.headers.items()),
+            route_params=route_params,
             params=dict(
                 parse_qsl(urlsplit(request.path).query, keep_blank_values=True)
             ),
@@ -320,13 +333,14 @@ class LocalHost:
         content_type = response.headers.get("Content-Type") or response.mimetype
         return response.status_code, content_type, response.get_body()
 
-    def _http_function(self, path: str, method: str) -> Registration | None:
-        """Return the HTTP function serving `path`, if any."""
+    def _http_function(
+        self, path: str, method: str
+    ) -> tuple[Registration, dict[str, str]] | None:
+        """Return the HTTP function serving `path` and its route values."""
         for registration in self.registrations:
             if registration.trigger != "httpTrigger":
                 continue
-            if path.rstrip("/") == f"/api/{registration.route}" and (
-                method in registration.methods
-            ):
-                return registration
+            match = route_pattern(registration.route).fullmatch(path.rstrip("/"))
+            if match and method in registration.methods:
+                return registration, match.groupdict()
         return None

@@ -131,6 +131,22 @@ def build_tracker(name: str, section: TrackerConfig, config: Config) -> Tracker:
     return tracker
 
 
+def webhook_reader(tool: str) -> WebhookReader | None:
+    """Return the function that reads and checks `tool`'s webhooks, if any."""
+    config = settings()
+    section = config.trackers.get(tool)
+    if section is None or isinstance(section, LocalTrackerConfig):
+        return None
+    module = importlib.import_module(REMOTE_TRACKERS[section.kind])
+    read = module.read_webhook
+
+    def reader(headers: dict[str, str], body: bytes) -> list[ToolEvent]:
+        events: list[ToolEvent] = read(section, tool, headers, body)
+        return events
+
+    return reader
+
+
 def local_tracker(
     name: str, section: LocalTrackerConfig, config: Config
 ) -> LocalTracker:
@@ -158,4 +174,6 @@ def local_trackers(config: Config) -> dict[str, LocalTracker]:
 
 if TYPE_CHECKING:
     from adapters.trackers.local import LocalTracker
+    from handlers.tool_webhooks import WebhookReader
     from mailroom.ports import Tracker
+    from mailroom.tool_events import ToolEvent

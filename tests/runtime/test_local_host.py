@@ -7,7 +7,7 @@ from urllib.parse import quote_plus
 import httpx
 import pytest
 
-from runtime.local_host import LocalHost, parse_timespan
+from runtime.local_host import LocalHost, parse_timespan, route_pattern
 from runtime.registrations import read_registrations
 from runtime.session import load_app
 from tests.cases import case_json
@@ -21,6 +21,8 @@ def test_registrations_come_from_the_app() -> None:
     assert kinds == {
         "notifications": "httpTrigger",
         "lifecycle": "httpTrigger",
+        "tool_events": "httpTrigger",
+        "tool_events_worker": "queueTrigger",
         "ingest": "queueTrigger",
         "deliver": "queueTrigger",
         "acknowledge": "queueTrigger",
@@ -59,3 +61,19 @@ def test_unknown_paths_get_404(host: LocalHost) -> None:
     """Nothing but the app's routes and the tracker pages is served."""
     assert httpx.get(f"{host.url}/api/nothing", timeout=10).status_code == 404
     assert httpx.get(f"{host.url}/tracker/NOPE-1", timeout=10).status_code == 404
+
+
+def test_route_templates_match_and_capture() -> None:
+    """`tool-events/{tool}` serves /api/tool-events/jira with tool=jira."""
+    match = route_pattern("tool-events/{tool}").fullmatch("/api/tool-events/jira")
+    assert match is not None and match.groupdict() == {"tool": "jira"}
+    assert route_pattern("tool-events/{tool}").fullmatch("/api/tool-events/") is None
+
+
+def test_a_webhook_for_a_tool_without_one_gets_404(host: LocalHost) -> None:
+    """The local tracker takes no webhooks; nothing is queued."""
+    response = httpx.post(
+        f"{host.url}/api/tool-events/local", content=b"{}", timeout=10
+    )
+    assert response.status_code == 404
+    assert host.queues.depth("tool-events") == 0

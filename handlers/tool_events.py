@@ -1,0 +1,124 @@
+"""Tool to mail: a comment or a new ticket in a tool becomes mail.
+
+A public comment on a ticket that came from mail is answered under that
+mail (reply-all unless the tool's `reply_on_modify` says otherwise); a
+ticket opened in the tool for a requester becomes a new mail. Each event is
+handled once: replays of the same event id change nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+from handlers.deliver import load_mail
+from handlers.ledger import Ledger, ThreadRow
+from handlers.observe import unit_of_work
+from handlers.services import Services
+from mailroom.models import OutgoingMail, TicketRef
+from mailroom.tool_events import ToolEvent
+from mailroom.tool_replies import compose_comment_reply, compose_new_ticket_mail
+
+logger = logging.getLogger(__name__)
+
+
+def handle_tool_event(event: ToolEvent, services: Services) -> list[Any]:
+    """Mail the requester what happened in the tool, once per event."""
+    ledger = Ledger(services.store)
+    event_key = f"{event.tool}|{event.event_id}"
+    with unit_of_work(logger, "tool_events.event", tool=event.tool) as unit:
+        unit.note(kind=event.kind, ticket=event.ticket_key)
+        if services.store.get("tool-events", event_key) is not None:
+            unit.outcome = "duplicate"
+            return []
+
+        if event.kind == "comment":
+            unit.outcome = reply_to_comment(event, services, ledger)
+        elif event.kind == "created":
+            unit.outcome = mail_new_ticket(event, services, ledger)
+        else:
+            unit.outcome = "recorded"
+        record = {"outcome": unit.outcome, "at": services.now().isoformat()}
+        services.store.upsert("tool-events", event_key, record)
+        return []
+
+
+def reply_to_comment(event: ToolEvent, services: Services, ledger: Ledger) -> str:
+    """Send a tool comment under the mail its ticket came from."""
+    row = ledger.ticket(event.tool, event.ticket_key)
+    record = ledger.mail(row.mail_key) if row else None
+    if row is None or record is None:
+        return "not-from-mail"
+
+    mail = load_mail(record.key, services)
+    section = services.config.trackers[event.tool]
+    ticket = ticket_ref(event, ledger, record.key)
+    outgoing = compose_comment_reply(
+        event,
+        mail,
+        ticket,
+        section.reply_on_modify,
+        [box.address for box in services.config.mailboxes],
+        event_message_id(event, services),
+        marker(services, record.key),
+    )
+    if outgoing is None:
+        return "not-mailed"
+    send_in_thread(outgoing, record.mailbox, row, event.tool, services, ledger)
+    return "replied"
+
+
+def mail_new_ticket(event: ToolEvent, services: Services, ledger: Ledger) -> str:
+    """Send a requester a new mail about a ticket opened in the tool."""
+    ticket = TicketRef(
+        tool=event.tool, key=event.ticket_key, url=event.ticket_url or event.ticket_key
+    )
+    message_id = event_message_id(event, services)
+    outgoing = compose_new_ticket_mail(
+        event, ticket, message_id, marker(services, event.event_id)
+    )
+    if outgoing is None:
+        return "no-requester"
+
+    summary = event.summary or event.ticket_key
+    row = ThreadRow(
+        key=event.ticket_key, subject=summary, mail_key=f"tool-{event.event_id}"
+    )
+    ledger.save_ticket(event.tool, row)
+    mailbox = services.config.mailboxes[0].address
+    send_in_thread(outgoing, mailbox, row, event.tool, services, ledger)
+    return "mailed"
+
+
+def send_in_thread(
+    outgoing: OutgoingMail,
+    mailbox: str,
+    row: ThreadRow,
+    tool: str,
+    services: Services,
+    ledger: Ledger,
+) -> None:
+    """Tie the outgoing Message-ID to the ticket, then send it."""
+    ledger.save_thread(tool, outgoing.message_id, row)
+    services.mail.send(mailbox, outgoing)
+
+
+def ticket_ref(event: ToolEvent, ledger: Ledger, mail_key: str) -> TicketRef:
+    """Return the ticket's reference as Mailroom recorded it."""
+    done = ledger.delivery(mail_key, event.tool)
+    if done is not None and done.ticket is not None:
+        return done.ticket
+    url = event.ticket_url or event.ticket_key
+    return TicketRef(tool=event.tool, key=event.ticket_key, url=url)
+
+
+def event_message_id(event: ToolEvent, services: Services) -> str:
+    """Return the same Message-ID for every try of one event."""
+    digest = hashlib.sha256(f"{event.tool}|{event.event_id}".encode()).hexdigest()
+    return f"<tool-{digest[:32]}@{services.config.runtime.message_id_domain}>"
+
+
+def marker(services: Services, value: str) -> tuple[str, str]:
+    """Return Mailroom's marker header for mail it sends."""
+    return services.config.runtime.marker_header, value

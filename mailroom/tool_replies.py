@@ -1,0 +1,96 @@
+"""Turn a tool's answer into mail: a reply under the thread, or a new mail."""
+
+from __future__ import annotations
+
+from mailroom.config import ReplyOnModify
+from mailroom.models import Address, NormalizedMail, OutgoingMail, TicketRef
+from mailroom.tickets import ticket_summary
+from mailroom.tool_events import ToolEvent
+
+AUTOMATED_HEADERS = {
+    "X-Auto-Response-Suppress": "All",
+    "Auto-Submitted": "auto-generated",
+}
+
+
+def reply_recipients(
+    mail: NormalizedMail, mode: ReplyOnModify, own: list[str]
+) -> tuple[list[Address], list[Address]]:
+    """Return (to, cc) for a reply under `mail`, without Mailroom's mailboxes.
+
+    `reply` answers the requester only; `reply_all` also copies everyone the
+    mail was addressed to, as a person pressing Reply All would.
+    """
+    mine = {address.lower() for address in own}
+    requester = mail.reply_to or ([mail.sender] if mail.sender else [])
+    to = _unique([a for a in requester if a.email.lower() not in mine])
+    if mode != "reply_all":
+        return to, []
+
+    taken = {a.email.lower() for a in to} | mine
+    cc = _unique([a for a in [*mail.to, *mail.cc] if a.email.lower() not in taken])
+    return to, cc
+
+
+def compose_comment_reply(
+    event: ToolEvent,
+    mail: NormalizedMail,
+    ticket: TicketRef,
+    mode: ReplyOnModify,
+    own: list[str],
+    message_id: str,
+    marker: tuple[str, str],
+) -> OutgoingMail | None:
+    """Return the reply that carries a tool comment back to the mail thread.
+
+    None when the tool is set not to mail, or nobody is left to answer.
+    """
+    if mode == "none" or not event.public or event.origin == "mailroom":
+        return None
+    to, cc = reply_recipients(mail, mode, own)
+    if not to:
+        return None
+
+    who = (event.author.name or event.author.email) if event.author else ticket.tool
+    body = f"{event.body.strip()}\n\n-- \n{who} on {ticket.key}: {ticket.url}\n"
+    return OutgoingMail(
+        message_id=message_id,
+        to=to,
+        cc=cc,
+        subject=f"RE: [{ticket.key}] {ticket_summary(mail.subject)}",
+        text_body=body,
+        in_reply_to=mail.message_id,
+        references=[*mail.references, *([mail.message_id] if mail.message_id else [])],
+        headers={**AUTOMATED_HEADERS, marker[0]: marker[1]},
+    )
+
+
+def compose_new_ticket_mail(
+    event: ToolEvent, ticket: TicketRef, message_id: str, marker: tuple[str, str]
+) -> OutgoingMail | None:
+    """Return the mail that tells a requester about a ticket opened in the tool."""
+    if event.requester is None or event.origin == "mailroom":
+        return None
+    summary = event.summary or ticket.key
+    body = (
+        f"A ticket was opened for you: {ticket.key} {summary}\n{ticket.url}\n\n"
+        "Reply to this mail to add to the ticket.\n"
+    )
+    return OutgoingMail(
+        message_id=message_id,
+        to=[event.requester],
+        subject=f"[{ticket.key}] {summary}",
+        text_body=body,
+        headers={**AUTOMATED_HEADERS, marker[0]: marker[1]},
+    )
+
+
+def _unique(addresses: list[Address]) -> list[Address]:
+    """Drop repeated addresses, keeping the first spelling."""
+    seen: set[str] = set()
+    kept: list[Address] = []
+    for address in addresses:
+        if address.email.lower() not in seen:
+            seen.add(address.email.lower())
+            kept.append(address)
+    return kept

@@ -92,7 +92,7 @@ def _body(mail: NormalizedMail, config: FieldMapConfig) -> list[tuple[str, str]]
     pairs: list[tuple[str, str]] = []
     for line in _field_lines(mail.text_body, config):
         match = _LINE.match(line)
-        if not match or _CONTROL.search(line):
+        if not match or _CONTROL.search(line) or _URL_VALUE.match(match["value"]):
             continue
         field = _field_for(match.group("key"), labels, config)
         value = _clean(match.group("value"))
@@ -210,6 +210,8 @@ def _regex_error(pattern: str | None) -> str | None:
 
 # A line with control characters is binary junk, never a field someone wrote.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# "https://..." splits like "Label: value"; a link is never a field.
+_URL_VALUE = re.compile(r"^//\S")
 
 
 def _clean(value: str) -> str:

@@ -19,7 +19,13 @@ from runtime.logs import configure_logging
 from runtime.session import SAMPLES, start_host
 
 console = Console()
-QUEUES = ("mail-changes", "lifecycle-events", "deliveries", "acknowledgements")
+QUEUES = (
+    "mail-changes",
+    "lifecycle-events",
+    "deliveries",
+    "acknowledgements",
+    "tool-events",
+)
 PORT = click.IntRange(0, 65535)
 RUNS_PIPELINE = {"serve", "demo", "deliver"}
 

@@ -45,9 +45,10 @@ def print_summary(services: Services, host: LocalHost, console: Console) -> None
     """Print the outcome of every mail and the tickets with their URLs."""
     records = Ledger(services.store).mails()
     counts = Counter(record.status for record in records)
+    quarantined = sum(1 for _ in services.store.scan("quarantine"))
     console.print(
         f"mails: {len(records)}  routed: {counts['routed']}  "
-        f"skipped: {counts['skipped']}  quarantined: {counts['quarantined']}"
+        f"skipped: {counts['skipped']}  quarantined messages: {quarantined}"
     )
 
     table = Table(title="Tickets")

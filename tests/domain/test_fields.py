@@ -246,3 +246,9 @@ def test_lines_with_control_characters_are_not_fields() -> None:
     """Binary junk that happens to hold a colon yields no field."""
     body = "bîëtc: \x00K\x0e\xa1junk\nAsset: EX-1\n"
     assert _values(body, KEEP) == {"asset_tag": "EX-1"}
+
+
+def test_a_link_on_its_own_line_is_not_a_field() -> None:
+    """`https://...` looks like `Label: value` but is a link."""
+    body = "https://status.example.org/incidents/7\nAsset: EX-1\n"
+    assert _values(body, KEEP) == {"asset_tag": "EX-1"}

@@ -93,14 +93,18 @@ def thread_index_root(value: str) -> str | None:
     The root is the first 22 bytes; replies only append to it. A value that
     is not base64 or too short gives None.
     """
-    text = "".join(value.split())
-    try:
-        data = base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    if len(data) < _THREAD_ROOT_BYTES:
-        return None
-    return data[:_THREAD_ROOT_BYTES].hex()
+    data = _thread_index(value)
+    return data[:_THREAD_ROOT_BYTES].hex() if data else None
+
+
+def answers_conversation(mail: NormalizedMail) -> bool:
+    """Tell whether a mail's Thread-Index shows it answers or forwards another.
+
+    A Thread-Index of the root alone starts a conversation: a new mail, or
+    another copy of one, which must not thread to its own first copy.
+    """
+    data = _thread_index(mail.header("Thread-Index") or "")
+    return len(data or b"") > _THREAD_ROOT_BYTES
 
 
 def returned_ids(mail: NormalizedMail) -> list[str]:
@@ -118,6 +122,16 @@ def opening_lines(text: str, count: int) -> str:
         if line.strip():
             lines.append(line)
     return "\n".join(lines)
+
+
+def _thread_index(value: str) -> bytes | None:
+    """Decode a Thread-Index value; None when it is not one."""
+    text = "".join(value.split())
+    try:
+        data = base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return data if len(data) >= _THREAD_ROOT_BYTES else None
 
 
 def _unique(ids: list[str]) -> list[str]:

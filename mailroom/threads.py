@@ -9,8 +9,13 @@ decides, and the decision names it:
    the mail it returns, from the report's headers or a quoted
    ``Message-ID:`` line of its text.
 4. ``thread-index``: the conversation root of Outlook's Thread-Index header.
-5. ``conversation-id``: Graph's conversationId, only when the mail carries a
-   Thread-Index; without one Exchange groups mail by subject alone.
+5. ``conversation-id``: Graph's conversationId.
+
+Both conversation signals count only for a mail whose Thread-Index goes
+beyond its root, that is, one that answers or forwards a mail of the
+conversation: without a Thread-Index Exchange groups mail by subject
+alone, and a root alone starts a conversation (or is another copy of the
+mail that started it).
 6. ``mailroom-token``: Mailroom's own token, ``[MR:...]``, in the subject or
    in the body's opening lines.
 7. ``ticket-key``: a ticket key of a connected tool in the subject, then
@@ -41,6 +46,7 @@ from mailroom.subjects import topic_changed
 from mailroom.thread_lookup import (
     CONVERSATION,
     ThreadLookup,
+    answers_conversation,
     conversation_keys,
     returned_ids,
     thread_candidates,
@@ -164,6 +170,8 @@ def _by_thread_index(
     mail: NormalizedMail, _: Classification, context: ThreadContext
 ) -> _Link | None:
     """Link through the conversation root of Outlook's Thread-Index."""
+    if not answers_conversation(mail):
+        return None
     root_key = conversation_keys(mail, None)
     return _first(root_key, context.by_conversation, "thread-index")
 
@@ -171,8 +179,8 @@ def _by_thread_index(
 def _by_conversation(
     mail: NormalizedMail, _: Classification, context: ThreadContext
 ) -> _Link | None:
-    """Link through Graph's conversationId when the mail has a Thread-Index."""
-    if mail.header("Thread-Index") is None:
+    """Link through Graph's conversationId."""
+    if not answers_conversation(mail):
         return None
     keys = [key for key in context.by_conversation if key.startswith(CONVERSATION)]
     return _first(keys, context.by_conversation, "conversation-id")

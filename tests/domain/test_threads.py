@@ -218,6 +218,20 @@ def test_conversation_threads_only_with_thread_index() -> None:
     assert (without.action, with_index.signal) == ("new", "conversation-id")
 
 
+@pytest.mark.parametrize("index", [_thread_index(4), "AQID"])
+def test_a_conversation_starter_never_threads_by_conversation(index: str) -> None:
+    """A root-only or broken Thread-Index: another copy of a new mail stays new."""
+    context = ThreadContext(
+        by_conversation={
+            f"thread-index:{'04' * 22}": PRINTER,
+            "conversation-id:C": LAPTOP,
+        }
+    )
+    decision = _decide("new", context, headers={"Thread-Index": index})
+
+    assert (decision.action, decision.signal) == ("new", "none")
+
+
 def test_thread_index_root_is_the_first_22_bytes() -> None:
     """A reply's Thread-Index has the same root as the mail it answers."""
     root = thread_index_root(_thread_index(1))

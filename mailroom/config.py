@@ -228,6 +228,29 @@ class AttachmentConfig(Section):
     max_total_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
 
 
+class StorageConfig(Section):
+    """Where queues, state and blobs live: embedded SQLite, or Azure Storage."""
+
+    kind: Literal["sqlite", "azure"] = "sqlite"
+    # Azurite or a development account. In Azure, name the account instead:
+    # the app then signs in with its managed identity.
+    connection_string: SecretStr | None = None
+    account_name: str | None = Field(default=None, pattern=r"^[a-z0-9]{3,24}$")
+    # Sets one installation's queues, table and container apart from
+    # another's in the same account (tests, a second environment).
+    prefix: str = Field(default="", pattern=r"^([a-z][a-z0-9]{0,15})?$")
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Check that Azure storage is told how to connect, one way only."""
+        if self.kind != "azure":
+            return
+        if (self.connection_string is None) == (self.account_name is None):
+            raise ValueError(
+                "storage.kind 'azure' needs exactly one of storage.connection_string "
+                "(Azurite, development) and storage.account_name (managed identity)"
+            )
+
+
 class RuntimeConfig(Section):
     """Where the local parts keep their data and which address they serve."""
 
@@ -250,6 +273,7 @@ class Config(Section):
     acknowledgement: AcknowledgementConfig = AcknowledgementConfig()
     attachments: AttachmentConfig = AttachmentConfig()
     runtime: RuntimeConfig = RuntimeConfig()
+    storage: StorageConfig = StorageConfig()
 
     def model_post_init(self, context: Any, /) -> None:
         """Check that every route names a configured tool."""

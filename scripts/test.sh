@@ -5,6 +5,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
 
+# Azurite, the Azure Storage emulator, for tests/adapters/azure (their
+# fixture starts and stops it). Installed once into .azurite/, kept out of git.
+if [ ! -x .azurite/node_modules/.bin/azurite ]; then
+  if ! command -v npm >/dev/null; then
+    echo "The Azure Storage tests need Azurite from npm; install Node.js and" >&2
+    echo "npm (Debian's 'nodejs' and 'npm' packages) and run again." >&2
+    exit 1
+  fi
+  echo "installing Azurite from npm into .azurite/"
+  mkdir -p .azurite
+  printf '*\n' > .azurite/.gitignore
+  npm install --prefix .azurite --no-audit --no-fund --silent azurite@3
+fi
+
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
     echo "installing Debian's chromium and chromium-driver for the page tests"

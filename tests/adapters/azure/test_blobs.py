@@ -1,0 +1,54 @@
+"""AzureBlobs against Azurite: the BlobStore port, streamed."""
+
+from __future__ import annotations
+
+import io
+import os
+
+import pytest
+
+from adapters.azure_storage import StorageAccount
+from adapters.blobs.azure import BLOCK_BYTES, AzureBlobs
+from mailroom.errors import BlobNotFoundError, PermanentError
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def blobs(account: StorageAccount) -> AzureBlobs:
+    """Return blobs in this test's own container."""
+    return AzureBlobs(account)
+
+
+def test_put_replaces_and_get_returns_the_bytes(blobs: AzureBlobs) -> None:
+    """The last write wins."""
+    blobs.put("mail/k.json", b"{}")
+    blobs.put("mail/k.json", b'{"v": 2}')
+
+    assert blobs.get("mail/k.json") == b'{"v": 2}'
+    assert blobs.exists("mail/k.json")
+
+
+def test_a_missing_blob_is_reported_as_such(blobs: AzureBlobs) -> None:
+    """get raises BlobNotFoundError; exists says no."""
+    with pytest.raises(BlobNotFoundError, match="files/nothing"):
+        blobs.get("files/nothing")
+
+    assert not blobs.exists("files/nothing")
+
+
+def test_large_files_stream_up_in_blocks_and_down_in_chunks(
+    blobs: AzureBlobs,
+) -> None:
+    """A file of several blocks uploads from a stream and reads back whole."""
+    data = os.urandom(2 * BLOCK_BYTES + 123)
+
+    blobs.upload("files/big", io.BytesIO(data), len(data))
+
+    assert b"".join(blobs.chunks("files/big")) == data
+
+
+def test_names_that_could_escape_are_refused(blobs: AzureBlobs) -> None:
+    """The same names are refused as by the folder store."""
+    with pytest.raises(PermanentError, match="not allowed"):
+        blobs.put("../outside", b"x")

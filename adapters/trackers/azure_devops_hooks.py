@@ -1,0 +1,247 @@
+"""Azure DevOps service hooks in: comments, new work items, state changes.
+
+A Web Hooks subscription posts each event with basic authentication, using
+the user name and password typed into the subscription; they must equal
+`hook_username` and `hook_password` of the tracker, and are compared in
+constant time. The subscription should send resource details "All". Event
+types read, in the shapes of the service hook events reference:
+
+- `workitem.commented`: the comment is `resource.fields["System.History"]`
+  (HTML), its author `System.ChangedBy`. A comment carrying Mailroom's
+  marker is Mailroom's own (origin "mailroom"); one that opens with
+  "Internal note:" is not public.
+- `workitem.created`: a work item made in the tool. Tagged `mailroom-...`, it
+  is Mailroom's own; its requester is read from the field that `field_map`
+  names for `requester`, when there is one.
+- `workitem.updated`: only a change of `System.State` counts; the work item
+  is `resource.workItemId`, else `resource.revision.id`.
+
+Other event types are accepted and yield nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import re
+from collections.abc import Callable, Mapping
+from email.utils import parseaddr
+from typing import Any
+
+from adapters.trackers.azure_devops_text import (
+    INTERNAL_NOTE,
+    MARKER_PREFIX,
+    TAG_PREFIX,
+    ticket_key,
+    work_item_url,
+)
+from mailroom.bodies import html_to_text
+from mailroom.config import AzureDevOpsConfig
+from mailroom.errors import MalformedInputError, PermanentError
+from mailroom.models import Address
+from mailroom.tool_events import ToolEvent
+
+_MARKER_TEXT = re.compile(re.escape(MARKER_PREFIX) + r"\S*")
+
+Reader = Callable[[str, AzureDevOpsConfig, dict[str, Any]], list[ToolEvent]]
+
+
+class WebhookRejectedError(PermanentError):
+    """A tool called in without the configured credentials; nothing is used."""
+
+
+def read_webhook(
+    section: AzureDevOpsConfig, name: str, headers: Mapping[str, str], body: bytes
+) -> list[ToolEvent]:
+    """Authenticate a service hook call and return the events it carries."""
+    check_credentials(section, name, headers)
+    payload = _load(body, name)
+    reader = _READERS.get(str(payload.get("eventType", "")))
+    return [] if reader is None else reader(name, section, payload)
+
+
+def check_credentials(
+    section: AzureDevOpsConfig, name: str, headers: Mapping[str, str]
+) -> None:
+    """Raise WebhookRejectedError unless the call carries the hook's login."""
+    if not section.hook_username or section.hook_password is None:
+        raise WebhookRejectedError(
+            f"tracker {name!r} takes no service hooks: set hook_username and "
+            f"hook_password in trackers.{name} and in the subscription"
+        )
+    user, password = _basic_credentials(_header(headers, "authorization"))
+    expected = section.hook_password.get_secret_value()
+    same_user = hmac.compare_digest(user.encode(), section.hook_username.encode())
+    same_password = hmac.compare_digest(password.encode(), expected.encode())
+    if not (same_user & same_password):
+        raise WebhookRejectedError(
+            f"a service hook call for tracker {name!r} did not carry the "
+            f"configured credentials; compare the subscription's user name and "
+            f"password with trackers.{name}.hook_username and hook_password"
+        )
+
+
+def _commented(
+    name: str, section: AzureDevOpsConfig, payload: dict[str, Any]
+) -> list[ToolEvent]:
+    """Read a `workitem.commented` event."""
+    resource = _mapping(payload.get("resource"))
+    fields = _mapping(resource.get("fields"))
+    history = str(fields.get("System.History") or "")
+    text = _MARKER_TEXT.sub("", html_to_text(history)).strip()
+    item = _item_id(resource.get("id"), name)
+    event = ToolEvent(
+        tool=name,
+        kind="comment",
+        ticket_key=ticket_key(item),
+        ticket_url=work_item_url(section.organization_url, section.project, item),
+        event_id=_event_id(payload, name),
+        author=_address(fields.get("System.ChangedBy")),
+        body=text,
+        public=not text.startswith(INTERNAL_NOTE),
+        summary=_text(fields.get("System.Title")),
+        origin="mailroom" if MARKER_PREFIX in history else "tool",
+    )
+    return [event]
+
+
+def _created(
+    name: str, section: AzureDevOpsConfig, payload: dict[str, Any]
+) -> list[ToolEvent]:
+    """Read a `workitem.created` event."""
+    resource = _mapping(payload.get("resource"))
+    fields = _mapping(resource.get("fields"))
+    tags = [tag.strip() for tag in str(fields.get("System.Tags") or "").split(";")]
+    requester_field = section.field_map.get("requester")
+    item = _item_id(resource.get("id"), name)
+    event = ToolEvent(
+        tool=name,
+        kind="created",
+        ticket_key=ticket_key(item),
+        ticket_url=work_item_url(section.organization_url, section.project, item),
+        event_id=_event_id(payload, name),
+        author=_address(fields.get("System.CreatedBy")),
+        body=html_to_text(str(fields.get("System.Description") or "")),
+        requester=_address(fields.get(requester_field)) if requester_field else None,
+        summary=_text(fields.get("System.Title")),
+        status=_text(fields.get("System.State")),
+        origin="mailroom" if any(t.startswith(TAG_PREFIX) for t in tags) else "tool",
+    )
+    return [event]
+
+
+def _updated(
+    name: str, section: AzureDevOpsConfig, payload: dict[str, Any]
+) -> list[ToolEvent]:
+    """Read a `workitem.updated` event; only a state change is an event."""
+    resource = _mapping(payload.get("resource"))
+    state = _mapping(_mapping(resource.get("fields")).get("System.State"))
+    new_state = _text(state.get("newValue"))
+    if new_state is None or new_state == _text(state.get("oldValue")):
+        return []
+
+    revision = _mapping(resource.get("revision"))
+    item = _item_id(resource.get("workItemId") or revision.get("id"), name)
+    revised = _mapping(revision.get("fields"))
+    event = ToolEvent(
+        tool=name,
+        kind="status",
+        ticket_key=ticket_key(item),
+        ticket_url=work_item_url(section.organization_url, section.project, item),
+        event_id=_event_id(payload, name),
+        author=_address(resource.get("revisedBy") or revised.get("System.ChangedBy")),
+        summary=_text(revised.get("System.Title")),
+        status=new_state,
+    )
+    return [event]
+
+
+_READERS: dict[str, Reader] = {
+    "workitem.commented": _commented,
+    "workitem.created": _created,
+    "workitem.updated": _updated,
+}
+
+
+def _load(body: bytes, name: str) -> dict[str, Any]:
+    """Decode the JSON of a call that passed authentication."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise MalformedInputError(
+            f"a service hook call for tracker {name!r} is not JSON; check that "
+            "the subscription is a Web Hooks one"
+        ) from exc
+    if not isinstance(payload, dict):
+        raise MalformedInputError(
+            f"a service hook call for tracker {name!r} is not a JSON object"
+        )
+    return payload
+
+
+def _item_id(value: Any, name: str) -> int:
+    """Return a work item id from an event, or say what is missing."""
+    if isinstance(value, int) and value > 0:
+        return value
+    if isinstance(value, str) and value.isdigit() and int(value) > 0:
+        return int(value)
+    raise MalformedInputError(
+        f"a service hook event for tracker {name!r} names no work item; set the "
+        "subscription's resource details to send to All"
+    )
+
+
+def _event_id(payload: dict[str, Any], name: str) -> str:
+    """Return the id Azure DevOps gave the event, which replays repeat."""
+    value = payload.get("id")
+    if not isinstance(value, str) or not value:
+        raise MalformedInputError(
+            f"a service hook event for tracker {name!r} has no id; it cannot be "
+            "told apart from a replay"
+        )
+    return value
+
+
+def _address(value: Any) -> Address | None:
+    """Read an identity: `{"displayName", "uniqueName"}` or `Name <mail>`."""
+    if isinstance(value, dict):
+        display = str(value.get("displayName") or "")
+        unique = str(value.get("uniqueName") or value.get("mailAddress") or "")
+        return Address(email=unique, name=display) if "@" in unique else None
+    if isinstance(value, str):
+        display, email = parseaddr(value)
+        return Address(email=email, name=display) if "@" in email else None
+    return None
+
+
+def _basic_credentials(value: str) -> tuple[str, str]:
+    """Return (user, password) of a basic Authorization value, or blanks."""
+    scheme, _, encoded = value.strip().partition(" ")
+    if scheme.lower() != "basic":
+        return "", ""
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return "", ""
+    user, _, password = decoded.partition(":")
+    return user, password
+
+
+def _header(headers: Mapping[str, str], wanted: str) -> str:
+    """Return a header's value, its name compared without case."""
+    for key, value in headers.items():
+        if key.lower() == wanted:
+            return value
+    return ""
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    """Return `value` if it is a JSON object, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str | None:
+    """Return a non-empty string value, or None."""
+    return value if isinstance(value, str) and value else None

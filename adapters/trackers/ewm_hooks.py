@@ -1,0 +1,206 @@
+"""EWM notifications in: comments, new work items and state changes.
+
+EWM sends no signed webhooks of its own, so Mailroom takes notifications
+from a relay the EWM administrator runs (a work item save follow-up action,
+or a script reading the change events) that signs each call with the
+tracker's `notification_secret`:
+
+- `X-Mailroom-Timestamp`: the Unix time of sending, in seconds; a call more
+  than five minutes from Mailroom's clock is refused as a possible replay;
+- `X-Mailroom-Signature`: `sha256=` and the hex HMAC-SHA256, keyed with the
+  secret, of the timestamp, a dot and the raw body (see `sign`).
+
+The body is Mailroom's own shape (EWM documents none), written with the
+OSLC JSON names of EWM's API:
+
+    {"id": "<unique id of the change>",
+     "event": "comment" | "created" | "status",
+     "workItem": {"dcterms:identifier": "42", "dcterms:title": "...",
+                  "oslc_cm:status": "In Progress", "dcterms:subject": "a, b"},
+     "comment": {"dcterms:description": "<XHTML>",
+                 "dcterms:creator": {"foaf:name": "...", "foaf:mbox": "mailto:..."}},
+     "requester": {"foaf:name": "...", "foaf:mbox": "mailto:..."}}
+
+A comment carrying Mailroom's marker, or a work item carrying its tag, is
+Mailroom's own (origin "mailroom"); a comment that opens with "Internal
+note:" is not public. Other `event` values are accepted and yield nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from adapters.trackers.ewm_text import (
+    INTERNAL_NOTE,
+    MARKER_PREFIX,
+    TAG_PREFIX,
+    identifier,
+    item_url,
+    ticket_key,
+)
+from mailroom.bodies import html_to_text
+from mailroom.config import EwmConfig
+from mailroom.errors import MalformedInputError, PermanentError
+from mailroom.models import Address
+from mailroom.tool_events import ToolEvent, ToolEventKind
+
+SIGNATURE = "x-mailroom-signature"
+TIMESTAMP = "x-mailroom-timestamp"
+MAX_SKEW = timedelta(minutes=5)
+KINDS: dict[str, ToolEventKind] = {
+    "comment": "comment",
+    "created": "created",
+    "status": "status",
+}
+
+_MARKER_TEXT = re.compile(re.escape(MARKER_PREFIX) + r"\S*")
+
+
+class WebhookRejectedError(PermanentError):
+    """A notification without a valid signature; nothing of it is used."""
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """Return the signature a relay puts in X-Mailroom-Signature."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + digest.hexdigest()
+
+
+def read_webhook(
+    section: EwmConfig,
+    name: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    now: datetime | None = None,
+) -> list[ToolEvent]:
+    """Verify a signed notification and return the event it carries."""
+    verify_signature(section, name, headers, body, now or datetime.now(UTC))
+    payload = _load(body, name)
+    kind = KINDS.get(str(payload.get("event", "")))
+    return [] if kind is None else [_event(name, section, kind, payload)]
+
+
+def verify_signature(
+    section: EwmConfig,
+    name: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    now: datetime,
+) -> None:
+    """Raise WebhookRejectedError unless the call is signed and recent."""
+    if section.notification_secret is None:
+        raise WebhookRejectedError(
+            f"tracker {name!r} takes no notifications: set trackers.{name}."
+            "notification_secret and give the same secret to the EWM relay"
+        )
+    stamp = _header(headers, TIMESTAMP).strip()
+    if not stamp.isdigit():
+        raise WebhookRejectedError(_refusal(name, "carries no X-Mailroom-Timestamp"))
+    if abs(now - datetime.fromtimestamp(int(stamp), UTC)) > MAX_SKEW:
+        raise WebhookRejectedError(_refusal(name, "is more than five minutes old"))
+
+    secret = section.notification_secret.get_secret_value()
+    expected = sign(secret, stamp, body)
+    given = _header(headers, SIGNATURE).strip()
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise WebhookRejectedError(_refusal(name, "has a wrong X-Mailroom-Signature"))
+
+
+def _event(
+    name: str, section: EwmConfig, kind: ToolEventKind, payload: dict[str, Any]
+) -> ToolEvent:
+    """Read one verified notification."""
+    work_item = _mapping(payload.get("workItem"))
+    item = identifier(work_item)
+    if item is None:
+        raise MalformedInputError(
+            f"an EWM notification for tracker {name!r} names no work item; the "
+            "relay must send workItem with dcterms:identifier"
+        )
+    comment = _mapping(payload.get("comment"))
+    html = str(comment.get("dcterms:description") or "")
+    text = _MARKER_TEXT.sub("", html_to_text(html)).strip()
+    tags = str(work_item.get("dcterms:subject") or "").split(",")
+    own = MARKER_PREFIX in html or (
+        kind == "created" and any(t.strip().startswith(TAG_PREFIX) for t in tags)
+    )
+    return ToolEvent(
+        tool=name,
+        kind=kind,
+        ticket_key=ticket_key(item),
+        ticket_url=item_url(section.base_url, item),
+        event_id=_event_id(payload, name),
+        author=_person(comment.get("dcterms:creator")),
+        body=text,
+        public=not text.startswith(INTERNAL_NOTE),
+        requester=_person(payload.get("requester")),
+        summary=_text(work_item.get("dcterms:title")),
+        status=_text(work_item.get("oslc_cm:status")),
+        origin="mailroom" if own else "tool",
+    )
+
+
+def _load(body: bytes, name: str) -> dict[str, Any]:
+    """Decode the JSON of a verified call."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise MalformedInputError(
+            f"an EWM notification for tracker {name!r} is not JSON; check the relay"
+        ) from exc
+    if not isinstance(payload, dict):
+        raise MalformedInputError(
+            f"an EWM notification for tracker {name!r} is not a JSON object"
+        )
+    return payload
+
+
+def _event_id(payload: dict[str, Any], name: str) -> str:
+    """Return the relay's id of the change, which replays repeat."""
+    value = payload.get("id")
+    if not isinstance(value, str) or not value:
+        raise MalformedInputError(
+            f"an EWM notification for tracker {name!r} has no id; the relay must "
+            "send one per change"
+        )
+    return value
+
+
+def _person(value: Any) -> Address | None:
+    """Read a `foaf:Person` with a `mailto:` mailbox."""
+    person = _mapping(value)
+    mailbox = str(person.get("foaf:mbox") or "").removeprefix("mailto:")
+    if "@" not in mailbox:
+        return None
+    return Address(email=mailbox, name=str(person.get("foaf:name") or ""))
+
+
+def _refusal(name: str, problem: str) -> str:
+    return (
+        f"an EWM notification for tracker {name!r} {problem}; check that the relay "
+        f"signs with trackers.{name}.notification_secret"
+    )
+
+
+def _header(headers: Mapping[str, str], wanted: str) -> str:
+    """Return a header's value, its name compared without case."""
+    for key, value in headers.items():
+        if key.lower() == wanted:
+            return value
+    return ""
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    """Return `value` if it is a JSON object, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str | None:
+    """Return a non-empty string value, or None."""
+    return value if isinstance(value, str) and value else None

@@ -10,7 +10,7 @@ from handlers.observe import unit_of_work
 from handlers.services import Services
 from mailroom.acknowledgement import ack_message_id, render_acknowledgement
 from mailroom.messages import AckRequest
-from mailroom.models import TicketRef
+from mailroom.models import FieldProblem, TicketRef
 from mailroom.tickets import ticket_summary
 
 logger = logging.getLogger(__name__)
@@ -64,6 +64,16 @@ def finished_tickets(record: MailRecord, ledger: Ledger) -> list[TicketRef] | No
     return tickets
 
 
+def tool_problems(record: MailRecord, ledger: Ledger) -> list[FieldProblem]:
+    """Return the values the tools refused when they opened the tickets."""
+    problems: list[FieldProblem] = []
+    for request in record.deliveries:
+        done = ledger.delivery(record.key, request.tool)
+        if done is not None:
+            problems += [p for p in done.problems if p not in problems]
+    return problems
+
+
 def send_ack(
     record: MailRecord, tickets: list[TicketRef], services: Services, ledger: Ledger
 ) -> str:
@@ -71,10 +81,11 @@ def send_ack(
     runtime = services.config.runtime
     mail = load_mail(record.key, services)
     message_id = ack_message_id(record.key, runtime.message_id_domain)
+    problems = list(dict.fromkeys([*record.problems, *tool_problems(record, ledger)]))
     outgoing = render_acknowledgement(
         mail,
         tickets,
-        record.problems,
+        problems,
         services.config.acknowledgement,
         message_id,
         runtime.marker_header,

@@ -8,6 +8,7 @@ is marked finished only after the tool has everything.
 from __future__ import annotations
 
 import logging
+from typing import Protocol, runtime_checkable
 
 from handlers.ledger import (
     DeliveryRecord,
@@ -21,7 +22,7 @@ from handlers.services import Services
 from mailroom.attachments import dedupe_files
 from mailroom.errors import BlobNotFoundError, PermanentError, RetryableError
 from mailroom.messages import AckRequest, DeliveryRequest
-from mailroom.models import NormalizedMail, TicketRef
+from mailroom.models import FieldProblem, NormalizedMail, TicketDraft, TicketRef
 from mailroom.ports import Tracker
 from mailroom.tickets import draft_comment, draft_note, draft_ticket, ticket_summary
 
@@ -51,7 +52,10 @@ def handle_delivery(request: DeliveryRequest, services: Services) -> list[AckReq
         tracker = services.tracker(request.tool)
         ticket = carry_out(request, record, mail, tracker, services, ledger)
         if request.action != "event":
-            delivery = DeliveryRecord(ticket=ticket, action=request.action)
+            problems = tool_problems(request, record, mail, tracker)
+            delivery = DeliveryRecord(
+                ticket=ticket, action=request.action, problems=problems
+            )
             ledger.save_delivery(record.key, request.tool, delivery)
 
         unit.note(ticket=ticket.key if ticket else request.ticket_key)
@@ -108,6 +112,25 @@ def open_ticket(
     ledger.save_ticket(request.tool, row)
     remember_thread(request.tool, ticket.key, mail, record.key, ledger)
     return ticket
+
+
+@runtime_checkable
+class ChecksFields(Protocol):
+    """A tracker that can tell which mapped values its fields refuse."""
+
+    def check_fields(self, draft: TicketDraft) -> list[FieldProblem]:
+        """Return a problem for each value the tool would not take."""
+        ...
+
+
+def tool_problems(
+    request: DeliveryRequest, record: MailRecord, mail: NormalizedMail, tracker: Tracker
+) -> list[FieldProblem]:
+    """Return the values the tool itself refused, for the acknowledgement."""
+    if request.action not in OPENING or not isinstance(tracker, ChecksFields):
+        return []
+    draft = draft_ticket(mail, record.key, record.fields, record.problems)
+    return tracker.check_fields(draft)
 
 
 def attach_files(

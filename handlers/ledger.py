@@ -51,6 +51,7 @@ class DeliveryRecord(Model):
 
     ticket: TicketRef | None = None
     action: str
+    problems: list[FieldProblem] = []
 
 
 class AckRecord(Model):

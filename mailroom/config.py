@@ -24,6 +24,32 @@ class MailboxConfig(Section):
     folders: list[str] = ["Inbox", "SentItems"]
 
 
+class GraphConfig(Section):
+    """Exchange Online through Microsoft Graph: the app and how it signs in."""
+
+    tenant_id: str
+    client_id: str
+    # How the app signs in: a client secret, or a certificate (a PEM file
+    # with its private key); with neither, the managed identity of the
+    # Functions app (a user-assigned one when its client id is given).
+    client_secret: SecretStr | None = None
+    certificate_path: str | None = None
+    managed_identity_client_id: str | None = None
+    base_url: str = "https://graph.microsoft.com/v1.0"
+    # Exchange serves one app at most four requests at once per mailbox.
+    max_concurrency: int = Field(default=4, ge=1, le=4)
+    # When Graph drops a folder's delta link, catch up on this many days.
+    resync_days: int = Field(default=7, ge=1, le=365)
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Check that the app signs in one way only."""
+        if self.client_secret is not None and self.certificate_path is not None:
+            raise ValueError(
+                "mail.graph sets both client_secret and certificate_path; keep "
+                "the one the app registration holds"
+            )
+
+
 class MailConfig(Section):
     """Which mail system serves the mailboxes."""
 
@@ -36,6 +62,15 @@ class MailConfig(Section):
     # (each mailbox then routes it by its own rules).
     duplicates: Literal["one_ticket", "per_mailbox"] = "one_ticket"
     function_key: SecretStr | None = None
+    graph: GraphConfig | None = None
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Check that Graph is told which app to sign in as."""
+        if self.kind == "graph" and self.graph is None:
+            raise ValueError(
+                "mail.kind 'graph' needs a mail.graph section with tenant_id and "
+                "client_id; add it, or set mail.kind to 'local'"
+            )
 
 
 ReplyOnModify = Literal["reply_all", "reply", "none"]
@@ -119,6 +154,11 @@ class EwmConfig(ToolSection):
     username: str | None = None
     password: SecretStr | None = None
     notification_secret: SecretStr | None = None
+
+    @property
+    def key_prefixes(self) -> list[str]:
+        """Return the prefix of EWM keys as Mailroom writes them."""
+        return ["EWM"]
 
 
 TrackerConfig = Annotated[

@@ -9,6 +9,7 @@ when the services are first built, so the webhook path stays light.
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 import secrets
 from datetime import UTC, datetime
@@ -140,8 +141,11 @@ def webhook_reader(tool: str) -> WebhookReader | None:
     module = importlib.import_module(REMOTE_TRACKERS[section.kind])
     read = module.read_webhook
 
+    accepts_clock = "now" in inspect.signature(read).parameters
+
     def reader(headers: dict[str, str], body: bytes) -> list[ToolEvent]:
-        events: list[ToolEvent] = read(section, tool, headers, body)
+        clock = {"now": datetime.now(UTC)} if accepts_clock else {}
+        events: list[ToolEvent] = read(section, tool, headers, body, **clock)
         return events
 
     return reader

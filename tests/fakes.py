@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mailroom.models import Attachment, CommentDraft, TicketDraft, TicketRef
+from mailroom.models import (
+    Attachment,
+    CommentDraft,
+    FieldProblem,
+    TicketDraft,
+    TicketRef,
+)
 
 
 @dataclass
@@ -28,6 +34,7 @@ class FakeTracker:
         self.tickets: dict[str, FakeTicket] = {}
         self.next_number = 1
         self.calls: list[str] = []
+        self.allowed: dict[str, list[str]] = {}
 
     def seed(self, key: str, summary: str) -> None:
         """Add an existing ticket under a chosen key."""
@@ -40,6 +47,14 @@ class FakeTracker:
         """Return the reference of a ticket key."""
         url = f"https://tickets.example.org/browse/{key}"
         return TicketRef(tool=self.tool, key=key, url=url)
+
+    def check_fields(self, draft: TicketDraft) -> list[FieldProblem]:
+        """Refuse mapped values outside the tool's allowed lists."""
+        return [
+            FieldProblem(field=name, value=value, reason="not allowed in the tool")
+            for name, value in draft.fields.items()
+            if name in self.allowed and value not in self.allowed[name]
+        ]
 
     def find_by_correlation(self, correlation_id: str) -> TicketRef | None:
         """Return the ticket opened for a correlation id."""

@@ -78,3 +78,20 @@ def test_an_attached_mail_is_described_on_the_ticket(tmp_path: Path) -> None:
     assert "Order 7 arrived damaged" in ticket.draft.description
     assert "bo@example.net" in ticket.draft.description
     assert "The box was crushed on one side." in ticket.draft.description
+
+
+def test_a_value_the_tool_refuses_is_reported_in_the_acknowledgement(
+    tmp_path: Path,
+) -> None:
+    """The tool's own field check reaches the requester, not just the ticket."""
+    pipeline = Pipeline(tmp_path)
+    pipeline.tracker.allowed = {"severity": ["Low", "Medium"]}
+    message = EmailMessage()
+    message["From"] = "Ada Lindqvist <ada@example.com>"
+    message["Subject"] = "Scanner offline"
+    message["Importance"] = "high"
+    message.set_content("The scanner in room 12 is offline again.\n")
+    pipeline.deliver(message.as_bytes())
+
+    ack = pipeline.sent()[0].get_content()
+    assert "severity = High: not allowed in the tool" in ack

@@ -49,6 +49,7 @@ class StorageAccount:
             )
         self.config = config
         self.options: dict[str, Any] = {"retry_total": retries}
+        self._credential: Any = None
 
     @property
     def setting(self) -> str:
@@ -67,10 +68,12 @@ class StorageAccount:
         return f"https://{self.config.account_name}.{service}.core.windows.net"
 
     def credential(self) -> Any:
-        """Return the identity credential (imported only when used)."""
-        from azure.identity import DefaultAzureCredential
+        """Return the identity credential, one per account for its token cache."""
+        if self._credential is None:
+            from azure.identity import DefaultAzureCredential
 
-        return DefaultAzureCredential()
+            self._credential = DefaultAzureCredential()
+        return self._credential
 
     def name(self, base: str, separator: str = "-") -> str:
         """Return a queue, table or container name with the prefix applied."""

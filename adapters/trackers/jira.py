@@ -29,11 +29,13 @@ from adapters.trackers.jira_format import (
     Block,
     adf_text,
     comment_blocks,
+    correlation_label,
     marker_in,
     note_blocks,
     ticket_blocks,
     to_adf,
     to_wiki,
+    upload_name,
 )
 from adapters.trackers.jira_http import (
     COMMENT,
@@ -47,7 +49,7 @@ from adapters.trackers.jira_http import (
 )
 from adapters.trackers.jira_webhooks import WebhookRejectedError, read_webhook
 from mailroom.config import JiraConfig
-from mailroom.errors import PermanentError
+from mailroom.errors import PermanentError, RetryableError
 from mailroom.models import (
     Attachment,
     CommentDraft,
@@ -61,14 +63,12 @@ __all__ = ["JiraTracker", "WebhookRejectedError", "build_tracker", "read_webhook
 logger = logging.getLogger(__name__)
 
 PROPERTY_KEY = "mailroom"
-LABEL_PREFIX = "mailroom-"
 LINK_TYPE = "Relates"
 # A project role that exists in new Jira projects; comments restricted to it
 # stay off the customer portal of a service project as well.
 INTERNAL_ROLE = "Administrators"
 SUMMARY_LIMIT = 255
-_UNSAFE_IN_LABEL = re.compile(r"[^A-Za-z0-9._-]")
-_UNSAFE_IN_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
+SEARCH_SETTLE_SECONDS = 30.0
 _MEDIA_TYPE = re.compile(r"[\w.+-]+/[\w.+-]+")
 
 
@@ -115,7 +115,13 @@ class JiraTracker:
         fitted = self._fit(draft)
         problems = [*draft.problems, *fitted.problems]
         body = self._issue_body(draft, fitted, problems)
-        answer = self._jira.post(f"{self._api}/issue", CREATE, body)
+        try:
+            answer = self._jira.post(f"{self._api}/issue", CREATE, body)
+        except RetryableError as exc:
+            # The issue may exist all the same; Jira's search is eventually
+            # consistent, so the retry waits until the label can be found.
+            wait = max(exc.retry_after or 0.0, SEARCH_SETTLE_SECONDS)
+            raise RetryableError(str(exc), wait) from exc
         key = str(answer["key"])
 
         if not self._jira.cloud:
@@ -185,31 +191,24 @@ class JiraTracker:
         self, draft: TicketDraft, fitted: FittedFields, problems: list[FieldProblem]
     ) -> dict[str, Any]:
         """Return the create request: project, type, text, fields, marks."""
-        label = correlation_label(draft.correlation_id)
         values = dict(fitted.values)
-        labels = [*values.pop("labels", []), label]
+        labels = [*values.pop("labels", []), correlation_label(draft.correlation_id)]
         catalog = self._catalog
-        issue_type = (
-            {"id": catalog.issue_type_id}
-            if catalog
-            else {"name": self._section.issue_type}
-        )
+        kind = {"id": catalog.issue_type_id} if catalog else None
+        summary = " ".join(draft.summary.split())[:SUMMARY_LIMIT]
+        description = ticket_blocks(draft, fitted.carried, problems)
         fields = {
             "project": {"key": self._section.project},
-            "issuetype": issue_type,
-            "summary": " ".join(draft.summary.split())[:SUMMARY_LIMIT]
-            or "(no subject)",
-            "description": self._render(ticket_blocks(draft, fitted.carried, problems)),
+            "issuetype": kind or {"name": self._section.issue_type},
+            "summary": summary or "(no subject)",
+            "description": self._render(description),
             **values,
             "labels": list(dict.fromkeys(labels)),
         }
         body: dict[str, Any] = {"fields": fields}
         if self._jira.cloud:
-            mark = {
-                "key": PROPERTY_KEY,
-                "value": {"correlation_id": draft.correlation_id},
-            }
-            body["properties"] = [mark]
+            value = {"correlation_id": draft.correlation_id}
+            body["properties"] = [{"key": PROPERTY_KEY, "value": value}]
         return body
 
     def _comment_once(
@@ -256,8 +255,8 @@ class JiraTracker:
         wanted = self._section.issue_type.casefold()
         names: list[str] = []
         for issue_type in types:
-            names.append(str(issue_type.get("name")))
-            if names[-1].casefold() == wanted:
+            names.append(name := str(issue_type.get("name")))
+            if name.casefold() == wanted:
                 type_id = str(issue_type["id"])
                 path = f"{base}/issuetypes/{quote(type_id, safe='')}"
                 entries = self._jira.pages(
@@ -290,17 +289,6 @@ def build_tracker(
     """Return the Jira tracker of one configured tool."""
     client = http or httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0))
     return JiraTracker(name, section, client)
-
-
-def correlation_label(correlation_id: str) -> str:
-    """Return the label that marks the issue of a correlation id."""
-    return LABEL_PREFIX + _UNSAFE_IN_LABEL.sub("_", correlation_id)
-
-
-def upload_name(filename: str) -> str:
-    """Return the last path part of `filename`, without control characters."""
-    last = re.split(r"[/\\]", filename)[-1]
-    return _UNSAFE_IN_NAME.sub("", last).strip()[:200] or "attachment"
 
 
 def _jql_string(value: str) -> str:

@@ -19,7 +19,10 @@ from mailroom.models import Address, CommentDraft, FieldProblem, TicketDraft
 # around the text takes its share, so the text itself stays well below.
 TEXT_LIMIT = 20_000
 MARKER = "mailroom ref:"
+LABEL_PREFIX = "mailroom-"
 _MARKER_PATTERN = re.compile(r"\(mailroom ref: ([A-Za-z0-9._:-]+)\)")
+_UNSAFE_IN_LABEL = re.compile(r"[^A-Za-z0-9._-]")
+_UNSAFE_IN_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 # Braces, brackets, bars, bangs, stars and underscores open markup anywhere;
@@ -71,6 +74,17 @@ def comment_blocks(comment: CommentDraft) -> list[Block]:
 def note_blocks(text: str, correlation_id: str) -> list[Block]:
     """Return an internal note of Mailroom's, such as an event on the mail."""
     return [Block("text", _cut(text)), marker_block(correlation_id)]
+
+
+def correlation_label(correlation_id: str) -> str:
+    """Return the label that marks the issue of a correlation id."""
+    return LABEL_PREFIX + _UNSAFE_IN_LABEL.sub("_", correlation_id)
+
+
+def upload_name(filename: str) -> str:
+    """Return the last path part of `filename`, without control characters."""
+    last = re.split(r"[/\\]", filename)[-1]
+    return _UNSAFE_IN_NAME.sub("", last).strip()[:200] or "attachment"
 
 
 def marker_block(correlation_id: str) -> Block:

@@ -18,6 +18,7 @@ import logging
 from typing import Any, Literal
 
 from adapters.trackers.jira_format import (
+    LABEL_PREFIX,
     adf_text,
     marker_in,
     unescape_wiki,
@@ -31,7 +32,6 @@ from mailroom.tool_events import ToolEvent
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "x-hub-signature"
-LABEL_PREFIX = "mailroom-"
 
 Origin = Literal["tool", "mailroom"]
 

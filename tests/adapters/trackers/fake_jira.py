@@ -42,6 +42,11 @@ ROLES = {"Administrators", "Developers"}
 
 def section(deployment: str = "cloud", **changes: Any) -> JiraConfig:
     """Return a Jira configuration section pointing at the fake."""
+    return JiraConfig(**settings(deployment, **changes))
+
+
+def settings(deployment: str = "cloud", **changes: Any) -> dict[str, Any]:
+    """Return the configuration keys of a Jira tracker on the fake."""
     values: dict[str, Any] = {
         "kind": "jira",
         "base_url": BASE,
@@ -53,7 +58,7 @@ def section(deployment: str = "cloud", **changes: Any) -> JiraConfig:
         "webhook_secret": SECRET,
         "field_map": {"severity": "priority", "site": "Site", "parts": "components"},
     }
-    return JiraConfig(**(values | changes))
+    return values | changes
 
 
 def connect(jira: FakeJira, **changes: Any) -> JiraTracker:
@@ -109,6 +114,24 @@ class FakeJira:
             self.lose_answers -= 1
             return _error(503, "The answer was lost on the way back.")
         return answer
+
+    def comment_as(self, key: str, text: str, email: str) -> bytes:
+        """Add an agent's public comment and return the webhook Jira sends."""
+        paragraph = {"type": "paragraph", "content": [{"type": "text", "text": text}]}
+        adf = {"type": "doc", "version": 1, "content": [paragraph]}
+        body = adf if self.cloud else text
+        author = {"displayName": "Sam Agent", "emailAddress": email}
+        comment = {"id": str(next(self._ids)), "author": author, "body": body}
+        issue = self.issues[key]
+        issue["comments"].append(comment)
+        return self.webhook("comment_created", key, comment=comment)
+
+    def webhook(self, event: str, key: str, **extra: Any) -> bytes:
+        """Return the body of a webhook about an issue, as Jira posts it."""
+        issue = self.issues[key]
+        shown = {"id": issue["id"], "key": key, "fields": issue["fields"]}
+        payload = {"timestamp": 1716800000000, "webhookEvent": event, "issue": shown}
+        return json.dumps(payload | extra).encode()
 
     def _route(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path.removeprefix(self.api)

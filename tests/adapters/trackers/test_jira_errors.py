@@ -150,6 +150,15 @@ def test_a_create_whose_answer_was_lost_is_found_on_the_retry() -> None:
     assert list(jira.issues) == [ref.key]
 
 
+def test_a_create_with_an_unknown_outcome_waits_for_the_search_index() -> None:
+    """Cloud's search is eventually consistent: the retry comes 30 s later."""
+    jira = FakeJira()
+    jira.lose_answers = 1
+    with pytest.raises(RetryableError) as caught:
+        connect(jira).create_ticket(draft())
+    assert caught.value.retry_after == 30.0
+
+
 def test_jira_answering_503_for_a_while_loses_and_doubles_nothing() -> None:
     """Every mail arrives once, however many tries the outage costs."""
     jira, tracker = FakeJira(), None

@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 import logging
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from adapters.trackers.jira_format import (
@@ -32,6 +33,9 @@ from mailroom.tool_events import ToolEvent
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "x-hub-signature"
+# Jira retries a failed delivery for a while; a day covers that and refuses
+# a signed request captured and sent again later.
+REPLAY_WINDOW = timedelta(days=1)
 
 Origin = Literal["tool", "mailroom"]
 
@@ -41,11 +45,21 @@ class WebhookRejectedError(PermanentError):
 
 
 def read_webhook(
-    section: JiraConfig, name: str, headers: dict[str, str], body: bytes
+    section: JiraConfig,
+    name: str,
+    headers: dict[str, str],
+    body: bytes,
+    now: datetime | None = None,
 ) -> list[ToolEvent]:
-    """Return the events of a signed Jira webhook; raise WebhookRejectedError."""
+    """Return the events of a signed Jira webhook; raise WebhookRejectedError.
+
+    With `now`, a webhook stamped further than a day from it is refused: the
+    signature covers the stamp, so an old request cannot be replayed later.
+    """
     verify_signature(section, name, headers, body)
     payload = _load(body, name)
+    if now is not None:
+        _check_age(payload, name, now)
     issue = payload.get("issue") or {}
     key = str(issue.get("key") or "")
     if not key.startswith(f"{section.project}-"):
@@ -168,6 +182,19 @@ def _status_event(
         ticket_url=url,
     )
     return [event]
+
+
+def _check_age(payload: dict[str, Any], name: str, now: datetime) -> None:
+    stamp = payload.get("timestamp")
+    if not isinstance(stamp, int | float):
+        return
+    sent = datetime.fromtimestamp(stamp / 1000, UTC)
+    if abs(now - sent) > REPLAY_WINDOW:
+        _reject(name, "stale")
+        raise WebhookRejectedError(
+            f"a signed Jira webhook for {name} was sent more than a day ago; "
+            "a replayed request is refused (check the clocks if this repeats)"
+        )
 
 
 def _address(user: Any) -> Address | None:

@@ -14,6 +14,7 @@ import hmac
 import itertools
 import json
 import re
+import time
 from email import policy
 from email.parser import BytesParser
 from typing import Any
@@ -130,7 +131,8 @@ class FakeJira:
         """Return the body of a webhook about an issue, as Jira posts it."""
         issue = self.issues[key]
         shown = {"id": issue["id"], "key": key, "fields": issue["fields"]}
-        payload = {"timestamp": 1716800000000, "webhookEvent": event, "issue": shown}
+        stamp = int(time.time() * 1000)
+        payload = {"timestamp": stamp, "webhookEvent": event, "issue": shown}
         return json.dumps(payload | extra).encode()
 
     def _route(self, request: httpx.Request) -> httpx.Response:

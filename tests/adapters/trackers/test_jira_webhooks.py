@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -66,6 +67,15 @@ def test_without_a_configured_secret_every_webhook_is_refused() -> None:
         WebhookRejectedError, match=r"until trackers\.jira\.webhook_secret"
     ):
         read_webhook(section(webhook_secret=None), "jira", sign(body), body)
+
+
+def test_a_signed_webhook_sent_days_ago_is_refused_as_a_replay() -> None:
+    """Jira's signed timestamp dates the request; a stale one is refused."""
+    body = json.dumps(commented(adf("hi"))).encode()  # stamped 2024-05-27
+    sent = datetime.fromtimestamp(1716800000, UTC)
+    assert read_webhook(section(), "jira", sign(body), body, sent + timedelta(hours=1))
+    with pytest.raises(WebhookRejectedError, match="more than a day ago"):
+        read_webhook(section(), "jira", sign(body), body, sent + timedelta(days=2))
 
 
 def test_the_signature_header_is_found_in_any_case() -> None:

@@ -1,0 +1,87 @@
+"""A mail's whole life through the stages, GraphMailbox and the real SDK."""
+
+from __future__ import annotations
+
+import base64
+import logging
+from email import message_from_bytes, policy
+
+import pytest
+
+from tests.adapters.mail.conftest import mime
+from tests.adapters.mail.graph_pipeline import GraphPipeline
+
+SUBJECT = "Scanner jams on tray two"
+SENDER = "bob.quill@example.com"
+BODY = "Every third sheet folds in half."
+
+
+def requests_for(pipeline: GraphPipeline, item_id: str) -> list[str]:
+    """Return the Graph requests that named a mail's id."""
+    return [path for path in pipeline.graph.paths() if item_id in path]
+
+
+def sent_message(pipeline: GraphPipeline, index: int = -1) -> str:
+    """Return the Message-ID of a mail Mailroom sent."""
+    posts = [r for r in pipeline.graph.requests if r.url.path.endswith("/sendMail")]
+    sent = message_from_bytes(
+        base64.b64decode(posts[index].content), policy=policy.default
+    )
+    return str(sent["Message-ID"])
+
+
+def test_a_new_mail_costs_two_gets_and_one_post(pipeline: GraphPipeline) -> None:
+    """Notification, fetch with its attachment, ticket, one acknowledgement."""
+    raw = mime(SUBJECT, SENDER, attachment=b"%PDF-1.7 a small log")
+
+    item_id = pipeline.deliver(raw)
+
+    [ticket] = pipeline.tracker.tickets.values()
+    assert list(ticket.files) == ["log.pdf"]
+    assert len(requests_for(pipeline, item_id)) == 2
+    assert len(pipeline.sent()) == 1
+
+
+def test_a_reply_to_the_acknowledgement_becomes_a_comment(
+    pipeline: GraphPipeline,
+) -> None:
+    """The requester's reply threads to the ticket; no second ticket or ack."""
+    pipeline.deliver(mime(SUBJECT, SENDER))
+    ack = sent_message(pipeline)
+
+    reply = mime(
+        f"RE: {SUBJECT}", SENDER, "<r1@example.com>", "Also tray one.", In_Reply_To=ack
+    )
+    item_id = pipeline.deliver(reply)
+
+    [ticket] = pipeline.tracker.tickets.values()
+    [comment] = ticket.comments
+    assert comment.body.startswith("Also tray one.")
+    assert len(requests_for(pipeline, item_id)) == 2 and len(pipeline.sent()) == 1
+
+
+def test_a_notification_sent_twice_fetches_once(pipeline: GraphPipeline) -> None:
+    """Graph's duplicate notification costs no second fetch."""
+    item_id = pipeline.deliver(mime(SUBJECT, SENDER))
+
+    pipeline.graph.notify("helpdesk@example.org", "Inbox", item_id, "created")
+    pipeline.drain()
+
+    assert len(requests_for(pipeline, item_id)) == 2
+    assert len(pipeline.tracker.tickets) == 1
+
+
+def test_the_logs_hold_no_subject_sender_or_body(
+    pipeline: GraphPipeline, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A full run logs ids and outcomes, never what the mail says."""
+    caplog.set_level(logging.DEBUG)
+
+    pipeline.deliver(mime(SUBJECT, SENDER, body=BODY))
+
+    # httpx logs each URL at INFO; runtime.logs holds it at WARNING.
+    records = [r for r in caplog.records if r.name != "httpx"]
+    logged = " ".join(str(vars(record)) for record in records)
+    assert pipeline.tracker.tickets
+    for secret in (SUBJECT, SENDER, BODY, "s3cr3t", "helpdesk"):
+        assert secret not in logged

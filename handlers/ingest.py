@@ -19,6 +19,7 @@ from mailroom.config import Config
 from mailroom.errors import MessageNotFoundError
 from mailroom.fields import extract_fields
 from mailroom.identity import dedupe_key
+from mailroom.mailcheck import unreadable_reason
 from mailroom.messages import DeliveryRequest, MailChange
 from mailroom.mime import parse_mail
 from mailroom.models import (
@@ -98,6 +99,10 @@ def ingest_fetched(
         return unfinished(existing, ledger)
 
     record = decide(key, parsed.mail, item.mailbox, item.item_id, services, ledger)
+    unreadable = unreadable_reason(parsed.mail, fetched.raw)
+    if unreadable is not None:
+        update = {"status": "skipped", "kind": "unreadable", "reason": unreadable}
+        record = record.model_copy(update={**update, "deliveries": []})
     store_mail(key, fetched.raw, parsed, services)
     reserve_threads(record, parsed.mail, ledger)
     ledger.save_mail(record)

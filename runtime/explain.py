@@ -12,6 +12,7 @@ from mailroom.acknowledgement import ack_message_id, render_acknowledgement
 from mailroom.classify import classify
 from mailroom.config import Config
 from mailroom.fields import extract_fields
+from mailroom.mailcheck import unreadable_reason
 from mailroom.mime import parse_mail
 from mailroom.models import TicketRef
 from mailroom.routing import choose_route
@@ -55,6 +56,13 @@ def explain_mail(raw: bytes, config: Config, mailbox: str | None) -> dict[str, A
         "route": route.model_dump() if thread.action in ("new", "linked_new") else None,
         "fields": fields.model_dump(),
     }
+    unreadable = unreadable_reason(mail, raw)
+    if unreadable is not None:
+        return report | {
+            "outcome": "skip",
+            "reason": unreadable,
+            "acknowledgement": None,
+        }
     if known is not None:
         reason = f"this mail was seen before ({known.status}); nothing would happen"
         return report | {"outcome": "duplicate", "reason": reason}

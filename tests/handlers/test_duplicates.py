@@ -37,3 +37,14 @@ def test_one_ticket_per_mailbox_when_configured(tmp_path: Path) -> None:
     both.deliver(MAIL, to="helpdesk@example.org")
     both.deliver(MAIL, to="it@example.org")
     assert len(both.tracker.tickets) == 2
+
+
+def test_an_empty_file_is_a_recorded_skip_not_a_ticket(tmp_path: Path) -> None:
+    """Delivered twice, an empty file opens nothing and sends nothing."""
+    pipeline = Pipeline(tmp_path)
+    pipeline.deliver(b"")
+    pipeline.deliver(b"")
+    assert pipeline.tracker.tickets == {}
+    assert pipeline.sent() == []
+    reasons = {r.reason for r in pipeline.ledger.mails()}
+    assert reasons == {"the message is empty"}

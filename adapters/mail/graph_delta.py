@@ -13,9 +13,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kiota_abstractions.base_request_configuration import RequestConfiguration
-from msgraph.generated.users.item.mail_folders.item.messages.delta.delta_request_builder import (  # noqa: E501
-    DeltaRequestBuilder,
-)
 
 from adapters.mail.graph_errors import GraphRefusedError
 from adapters.mail.graph_session import GraphSession
@@ -38,7 +35,7 @@ async def delta(
     builder = folders.by_mail_folder_id(folder).messages.delta
     if link is None:
         moment = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        query = DeltaRequestBuilder.DeltaRequestBuilderGetQueryParameters(
+        query = builder.DeltaRequestBuilderGetQueryParameters(
             select=["id"], filter=f"receivedDateTime ge {moment}", change_type="created"
         )
         config = RequestConfiguration(query_parameters=query)
@@ -72,7 +69,7 @@ async def _page(
     session: GraphSession,
     mailbox: str,
     folder: str,
-    builder: DeltaRequestBuilder,
+    builder: Any,
     config: RequestConfiguration[Any] | None,
 ) -> dict[str, Any]:
     try:

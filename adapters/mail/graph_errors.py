@@ -18,6 +18,7 @@ import httpx
 from mailroom.errors import PermanentError, RetryableError
 
 RETRYABLE_STATUS = frozenset({429, 503, 504})
+SIGN_IN = "sign-in"
 # Failures that happen before the request leaves this machine.
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 CREDENTIALS = "mail.graph.tenant_id, client_id and client_secret or certificate_path"
@@ -38,11 +39,8 @@ class GraphFailure:
     @property
     def retryable(self) -> bool:
         """Tell whether trying again can help."""
-        return (
-            self.status is None
-            or self.status in RETRYABLE_STATUS
-            or (self.status >= 500)
-        )
+        status = self.status
+        return status is None or status in RETRYABLE_STATUS or status >= 500
 
 
 class GraphStatusError(Exception):
@@ -154,7 +152,12 @@ def refusal_message(action: str, failure: GraphFailure) -> str:
 
 def retry_message(action: str, failure: GraphFailure, wait: float) -> str:
     """Say that `action` may pass later, and when the queue tries again."""
-    cause = "timed out" if failure.status is None else f"answered {failure.status}"
+    if failure.code == SIGN_IN:
+        cause = "could not be reached to sign in (Microsoft Entra ID)"
+    elif failure.status is None:
+        cause = f"could not be reached ({failure.code})"
+    else:
+        cause = f"answered {failure.status}"
     return (
         f"Graph {cause} when asked to {action}; the queue tries again in "
         f"{wait:.0f} s. If it persists, lower mail.graph.max_concurrency or "

@@ -23,12 +23,6 @@ import httpx
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from kiota_abstractions.method import Method
 from kiota_abstractions.request_information import RequestInformation
-from msgraph.generated.users.item.mail_folders.item.messages.messages_request_builder import (  # noqa: E501
-    MessagesRequestBuilder,
-)
-from msgraph.generated.users.item.messages.item.message_item_request_builder import (
-    MessageItemRequestBuilder,
-)
 
 from adapters.mail.graph_errors import (
     GraphRefusedError,
@@ -93,21 +87,16 @@ async def fetch_message(
 
 async def read_facts(session: GraphSession, mailbox: str, item_id: str) -> MailFacts:
     """GET the message with `$select` of the facts MIME lacks."""
-    query = MessageItemRequestBuilder.MessageItemRequestBuilderGetQueryParameters(
-        select=FACTS
-    )
     message = session.client.users.by_user_id(mailbox).messages.by_message_id(item_id)
-    info = message.to_get_request_information(
-        RequestConfiguration(query_parameters=query)
-    )
-    facts = await session.send_json(info)
-    received = facts.get("receivedDateTime")
+    query = message.MessageItemRequestBuilderGetQueryParameters(select=FACTS)
+    config = RequestConfiguration(query_parameters=query)
+
+    facts = await session.send_json(message.to_get_request_information(config))
+    received = _text(facts.get("receivedDateTime"))
     return MailFacts(
         conversation_id=_text(facts.get("conversationId")),
         folder=_text(facts.get("parentFolderId")) or "",
-        received=datetime.fromisoformat(received)
-        if isinstance(received, str)
-        else None,
+        received=datetime.fromisoformat(received) if received else None,
     )
 
 
@@ -172,11 +161,11 @@ async def send_mail(
 async def was_sent(session: GraphSession, mailbox: str, message_id: str) -> bool:
     """Tell whether Sent Items holds a mail with this Message-ID."""
     quoted = message_id.replace("'", "''")
-    query = MessagesRequestBuilder.MessagesRequestBuilderGetQueryParameters(
-        filter=f"internetMessageId eq '{quoted}'", select=["id"], top=1
-    )
     folders = session.client.users.by_user_id(mailbox).mail_folders
     messages = folders.by_mail_folder_id(SENT_ITEMS).messages
+    query = messages.MessagesRequestBuilderGetQueryParameters(
+        filter=f"internetMessageId eq '{quoted}'", select=["id"], top=1
+    )
     config = RequestConfiguration(query_parameters=query)
 
     found = await session.call(

@@ -27,6 +27,7 @@ from msgraph.graph_request_adapter import GraphRequestAdapter
 from msgraph.graph_service_client import GraphServiceClient
 
 from adapters.mail.graph_errors import (
+    SIGN_IN,
     GraphFailure,
     GraphRefusedError,
     GraphRetryableError,
@@ -150,7 +151,7 @@ class GraphSession:
         if isinstance(exc, ClientAuthenticationError):
             raise PermanentError(credential_message(exc)) from exc
         if isinstance(exc, ServiceRequestError):
-            return GraphFailure(status=None, code="sign-in")
+            return GraphFailure(status=None, code=SIGN_IN)
 
         failure = describe(exc)
         if failure is None:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 RESOURCE = re.compile(r"^/?users/([^/]+)/mailFolders\('([^']+)'\)/messages$", re.I)
 IMMUTABLE = 'IdType="ImmutableId"'
+GRAPH = "https://graph.microsoft.com/v1.0"
 PAGE = 2
 
 
@@ -121,7 +122,7 @@ def refuse_lifetime(graph: FakeGraph, expires: datetime) -> httpx.Response | Non
 def shape(sub: FakeSubscription) -> dict[str, Any]:
     """Return a subscription in the documented response shape."""
     return {
-        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#subscriptions/$entity",
+        "@odata.context": f"{GRAPH}/$metadata#subscriptions/$entity",
         "id": sub.id,
         "resource": sub.resource,
         "applicationId": "0b5e9c1d-7a42-4f8e-9d13-6c2a8e4f7b90",

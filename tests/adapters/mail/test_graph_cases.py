@@ -99,7 +99,8 @@ def test_case_14_a_validation_post_gets_the_decoded_token_back(tmp_path: Path) -
     pipeline = GraphPipeline(tmp_path)
     for name in ("validation-request.json", "validation-request-lifecycle-url.json"):
         route = urlsplit(case_file(CASE_14, name)["url"])
-        url = f"https://mailroom.example.org/api/{route.path.split('/')[-1]}?{route.query}"
+        endpoint = route.path.split("/")[-1]
+        url = f"https://mailroom.example.org/api/{endpoint}?{route.query}"
 
         status, content_type, body = pipeline.post(url, b"")
 

@@ -85,3 +85,14 @@ def test_the_logs_hold_no_subject_sender_or_body(
     assert pipeline.tracker.tickets
     for secret in (SUBJECT, SENDER, BODY, "s3cr3t", "helpdesk"):
         assert secret not in logged
+
+
+def test_every_request_of_a_mails_life_asks_for_immutable_ids(
+    pipeline: GraphPipeline,
+) -> None:
+    """Subscriptions, delta, fetch and send: all carry the Prefer header."""
+    pipeline.deliver(mime(SUBJECT, SENDER))
+
+    prefer = {r.headers.get("Prefer") for r in pipeline.graph.requests}
+    assert prefer == {'IdType="ImmutableId"'}
+    assert len(pipeline.graph.requests) > 8

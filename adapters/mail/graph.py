@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     import httpx
     from azure.core.credentials_async import AsyncTokenCredential
 
+    from adapters.mail.graph_check import Probe
     from adapters.mail.graph_session import GraphSession
     from adapters.mail.graph_subscriptions import Lifetime
 
@@ -127,6 +128,12 @@ class GraphMailbox:
 
         since = self._now() - timedelta(days=self._config.resync_days)
         return self._run(lambda s: delta(s, mailbox, folder, delta_link, since))
+
+    def check(self, mailboxes: list[tuple[str, list[str]]]) -> list[Probe]:
+        """Probe sign-in, each (mailbox, folders) pair, and the subscriptions."""
+        from adapters.mail.graph_check import check
+
+        return self._run(lambda session: check(session, mailboxes))
 
     def close(self) -> None:
         """Close the SDK client and stop the event loop."""

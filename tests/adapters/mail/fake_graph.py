@@ -183,6 +183,8 @@ class FakeGraph:
             return self._send(request, mailbox)
         if method == "GET" and rest[0] == "messages" and len(rest) in (2, 3):
             return self.store.read(rest[1], raw=rest[2:] == ["$value"])
+        if method == "GET" and rest[0] == "mailFolders" and len(rest) == 2:
+            return httpx.Response(200, json={"id": "AAMkFolder" + rest[1]})
         if method == "GET" and rest[0] == "mailFolders" and rest[2:] == ["messages"]:
             return self.store.find(mailbox, rest[1], query(request).get("$filter", ""))
         if (

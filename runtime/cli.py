@@ -215,7 +215,8 @@ def explain(
 @click.pass_obj
 def replay(config: Config, names: tuple[str, ...]) -> None:
     """Put poison messages back on their queues once the cause is fixed."""
-    require_data(config)
+    if config.storage.kind != "azure":
+        require_data(config)
     queues = wiring.local_queues(config)
     for name in names or QUEUES:
         moved = queues.move_poison(name)

@@ -18,13 +18,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 import azure.functions as func
 from croniter import croniter
 
-from adapters.queues.sqlite import QueuedMessage, SqliteQueues
+from adapters.queues.sqlite import QueuedMessage
 from mailroom.errors import RetryableError
 from runtime.registrations import Registration, read_registrations
 
@@ -32,6 +32,52 @@ logger = logging.getLogger(__name__)
 
 Page = Callable[[str], tuple[int, str, bytes]]
 POLL_SECONDS = (0.02, 0.5)
+
+
+class HostQueues(Protocol):
+    """What the host needs of its queues: SQLite here, Azure (Azurite) too."""
+
+    def send(self, queue: str, body: str) -> None:
+        """Append a message."""
+        ...
+
+    def receive(
+        self, queue: str, visibility_timeout: float, owner: str
+    ) -> QueuedMessage | None:
+        """Lease the oldest visible message, or return None."""
+        ...
+
+    def delete(self, queue: str, id: str, pop_token: str) -> bool:
+        """Remove a finished message."""
+        ...
+
+    def release(self, queue: str, id: str, pop_token: str, delay: float) -> bool:
+        """Make a failed message visible again after `delay` seconds."""
+        ...
+
+    def move_to_poison(self, queue: str, id: str, pop_token: str, reason: str) -> bool:
+        """Park a message that failed its last try."""
+        ...
+
+    def move_poison(self, queue: str) -> int:
+        """Put a queue's poison messages back."""
+        ...
+
+    def release_owner_leases(self, except_owner: str) -> int:
+        """Free the messages a dead host had leased."""
+        ...
+
+    def depth(self, queue: str) -> int:
+        """Count a queue's messages."""
+        ...
+
+    def pending(self) -> int:
+        """Count messages on every non-poison queue."""
+        ...
+
+    def poison_counts(self) -> dict[str, int]:
+        """Count poison messages per queue."""
+        ...
 
 
 class QueueSettings:
@@ -119,7 +165,7 @@ class LocalHost:
     def __init__(
         self,
         app: func.FunctionApp,
-        queues: SqliteQueues,
+        queues: HostQueues,
         settings: QueueSettings,
         port: int = 7071,
         pages: dict[str, Page] | None = None,

@@ -10,27 +10,27 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import os
 import secrets
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mailroom.config import (
-    Config,
-    LocalTrackerConfig,
-    TrackerConfig,
-    parse_config,
+from mailroom.config import Config, LocalTrackerConfig, TrackerConfig
+from runtime.config_source import (
+    CONFIG_VARIABLE,
+    DEFAULT_CONFIG,
+    config_from_environment,
+    load_config,
 )
 
 if TYPE_CHECKING:
     from adapters.mail.local import LocalMailbox
-    from adapters.queues.sqlite import SqliteQueues
     from handlers.services import Services
+    from mailroom.ports import BlobStore, KeyValueStore
+    from runtime.local_host import HostQueues
 
-DEFAULT_CONFIG = Path(__file__).with_name("default.yaml")
-CONFIG_VARIABLE = "MAILROOM_CONFIG"
+__all__ = ["CONFIG_VARIABLE", "DEFAULT_CONFIG", "load_config"]
 
 _override: Config | None = None
 
@@ -43,19 +43,12 @@ def configure(config: Config) -> None:
     services.cache_clear()
 
 
-def load_config(path: Path | None = None) -> Config:
-    """Read and validate a configuration file (the embedded one by default)."""
-    source = path or DEFAULT_CONFIG
-    return parse_config(source.read_text(encoding="utf-8"), str(source))
-
-
 @cache
 def settings() -> Config:
     """Return this process's configuration."""
     if _override is not None:
         return _override
-    named = os.environ.get(CONFIG_VARIABLE)
-    return load_config(Path(named) if named else None)
+    return config_from_environment()
 
 
 def client_state_secret() -> str:
@@ -76,17 +69,15 @@ def services() -> Services:
 
 def build_services(config: Config) -> Services:
     """Build every port from a configuration."""
-    from adapters.blobs.folder import FolderBlobs
-    from adapters.state.sqlite import SqliteStore
     from handlers.services import Services
 
-    root = data_dir(config)
+    store, blobs = storage_ports(config)
     return Services(
         config=config,
         mail=local_mailbox(config),
         trackers=build_trackers(config),
-        store=SqliteStore(root / "state.sqlite3"),
-        blobs=FolderBlobs(root / "blobs"),
+        store=store,
+        blobs=blobs,
         now=lambda: datetime.now(UTC),
         new_nonce=lambda: secrets.token_hex(12),
     )
@@ -99,8 +90,31 @@ def local_mailbox(config: Config) -> LocalMailbox:
     return LocalMailbox(data_dir(config) / "mailboxes")
 
 
-def local_queues(config: Config) -> SqliteQueues:
-    """Return the embedded queues over the data folder."""
+def storage_ports(config: Config) -> tuple[KeyValueStore, BlobStore]:
+    """Return the state and blob adapters that `storage` names."""
+    if config.storage.kind == "azure":
+        from adapters.azure_storage import StorageAccount
+        from adapters.blobs.azure import AzureBlobs
+        from adapters.state.table import TableStore
+
+        account = StorageAccount(config.storage)
+        return TableStore(account), AzureBlobs(account)
+
+    from adapters.blobs.folder import FolderBlobs
+    from adapters.state.sqlite import SqliteStore
+
+    root = data_dir(config)
+    return SqliteStore(root / "state.sqlite3"), FolderBlobs(root / "blobs")
+
+
+def local_queues(config: Config) -> HostQueues:
+    """Return the queues `storage` names: SQLite files, or Azure (Azurite)."""
+    if config.storage.kind == "azure":
+        from adapters.azure_storage import StorageAccount
+        from adapters.queues.azure import AzureQueues
+
+        return AzureQueues(StorageAccount(config.storage))
+
     from adapters.queues.sqlite import SqliteQueues
 
     return SqliteQueues(data_dir(config) / "queues.sqlite3")

@@ -18,7 +18,7 @@ from adapters.mail.graph_session import GraphSession
 from mailroom.errors import MailroomError
 
 SCOPED_OUT = (
-    "the app may not read it: grant the application permission Mail.ReadWrite "
+    "the app may not read it: grant the application permission Mail.Read "
     "with admin consent, and check that no application access policy "
     "(New-ApplicationAccessPolicy) or Exchange RBAC for Applications "
     "management scope leaves this mailbox out"

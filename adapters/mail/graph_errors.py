@@ -135,7 +135,7 @@ def refusal_message(action: str, failure: GraphFailure) -> str:
     if failure.status == 403:
         return (
             f"Graph denied the app the right to {action}{code}; grant the "
-            "application permissions Mail.ReadWrite and Mail.Send with admin "
+            "application permissions Mail.Read and Mail.Send with admin "
             "consent, and check that no application access policy or Exchange "
             "RBAC scope leaves the mailbox out"
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from handlers.deliver import OPENING, load_mail
 from handlers.ledger import AckRecord, Ledger, MailRecord, ThreadRow
@@ -10,10 +11,12 @@ from handlers.observe import unit_of_work
 from handlers.services import Services
 from mailroom.acknowledgement import ack_message_id, render_acknowledgement
 from mailroom.messages import AckRequest
-from mailroom.models import FieldProblem, TicketRef
+from mailroom.models import FieldProblem, NormalizedMail, TicketRef
+from mailroom.ratelimit import RateDecision, allow_acknowledgement, recent
 from mailroom.tickets import ticket_summary
 
 logger = logging.getLogger(__name__)
+HOUR = timedelta(hours=1)
 
 
 def handle_ack(request: AckRequest, services: Services) -> list[AckRequest]:
@@ -36,7 +39,18 @@ def handle_ack(request: AckRequest, services: Services) -> list[AckRequest]:
             unit.outcome = "waiting"
             return []
 
+        mail = load_mail(record.key, services)
+        limit = allow(record, mail, tickets, services, ledger)
+        if not limit.allowed:
+            for ticket in tickets:
+                tracker = services.tracker(ticket.tool)
+                detail = {"reason": limit.reason}
+                tracker.record_event(ticket.key, "acknowledgement-withheld", detail)
+            unit.outcome = "rate-limited"
+            return []
+
         message_id = send_ack(record, tickets, services, ledger)
+        count_ack(record, mail, tickets, services, ledger)
         for ticket in tickets:
             detail = {"message_id": message_id}
             tracker = services.tracker(ticket.tool)
@@ -45,6 +59,55 @@ def handle_ack(request: AckRequest, services: Services) -> list[AckRequest]:
         unit.note(tickets=len(tickets))
         unit.outcome = "sent"
         return []
+
+
+def allow(
+    record: MailRecord,
+    mail: NormalizedMail,
+    tickets: list[TicketRef],
+    services: Services,
+    ledger: Ledger,
+) -> RateDecision:
+    """Decide whether the acknowledgement fits the per-sender and per-thread caps."""
+    config = services.config.acknowledgement
+    sender, thread = rate_keys(record, mail, tickets)
+    return allow_acknowledgement(
+        ledger.ack_times("sender", sender),
+        ledger.ack_times("thread", thread),
+        services.now(),
+        per_sender_limit=config.max_per_sender_per_hour,
+        per_thread_limit=config.max_per_thread_per_hour,
+        window=HOUR,
+    )
+
+
+def count_ack(
+    record: MailRecord,
+    mail: NormalizedMail,
+    tickets: list[TicketRef],
+    services: Services,
+    ledger: Ledger,
+) -> None:
+    """Add a sent acknowledgement to its sender's and thread's histories."""
+    now = services.now()
+    sender, thread = rate_keys(record, mail, tickets)
+    for scope, key in (("sender", sender), ("thread", thread)):
+        times = recent(ledger.ack_times(scope, key), now, HOUR)
+        ledger.save_ack_times(scope, key, [*times, now])
+
+
+def rate_keys(
+    record: MailRecord, mail: NormalizedMail, tickets: list[TicketRef]
+) -> tuple[str, str]:
+    """Return who an acknowledgement counts against: its addressee and thread.
+
+    A linked ticket counts on the thread it follows up.
+    """
+    answered = [*mail.reply_to, *([mail.sender] if mail.sender else [])]
+    sender = answered[0].email.lower() if answered else ""
+    linked = [r.ticket_key for r in record.deliveries if r.ticket_key]
+    first = tickets[0]
+    return sender, linked[0] if linked else f"{first.tool}|{first.key}"
 
 
 def finished_tickets(record: MailRecord, ledger: Ledger) -> list[TicketRef] | None:

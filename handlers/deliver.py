@@ -15,6 +15,7 @@ from handlers.ledger import (
     Ledger,
     MailRecord,
     ThreadRow,
+    TicketState,
     pending_mail,
 )
 from handlers.observe import unit_of_work
@@ -24,6 +25,8 @@ from mailroom.errors import BlobNotFoundError, PermanentError, RetryableError
 from mailroom.messages import AckRequest, DeliveryRequest
 from mailroom.models import FieldProblem, NormalizedMail, TicketDraft, TicketRef
 from mailroom.ports import Tracker
+from mailroom.subjects import token_id
+from mailroom.threads import conversation_keys
 from mailroom.tickets import draft_comment, draft_note, draft_ticket, ticket_summary
 
 logger = logging.getLogger(__name__)
@@ -87,7 +90,11 @@ def carry_out(
         comment = draft_comment(mail, record.key, public=True, outgoing=outgoing)
         tracker.add_comment(key, comment)
         attach_files(request.tool, key, mail, tracker, services, ledger)
-    remember_thread(request.tool, key, mail, record.key, ledger)
+        if record.reopen:
+            # The Tracker port has no reopen yet; the tool sees a request.
+            tracker.record_event(key, "reopen-requested", {"mail_key": record.key})
+            ledger.save_ticket_state(request.tool, key, TicketState())
+    remember_thread(request.tool, key, mail, record, ledger)
     return None
 
 
@@ -101,6 +108,8 @@ def open_ticket(
 ) -> TicketRef:
     """Open the mail's ticket (or find the one a crashed try opened)."""
     draft = draft_ticket(mail, record.key, record.fields, record.problems)
+    if record.requester_reason is not None:
+        draft = draft.model_copy(update={"requester": record.requester})
     ticket = tracker.find_by_correlation(record.key) or tracker.create_ticket(draft)
 
     attach_files(request.tool, ticket.key, mail, tracker, services, ledger)
@@ -110,7 +119,8 @@ def open_ticket(
     summary = ticket_summary(mail.subject)
     row = ThreadRow(key=ticket.key, subject=summary, mail_key=record.key)
     ledger.save_ticket(request.tool, row)
-    remember_thread(request.tool, ticket.key, mail, record.key, ledger)
+    ledger.save_token(request.tool, token_id(record.key), row)
+    remember_thread(request.tool, ticket.key, mail, record, ledger)
     return ticket
 
 
@@ -152,14 +162,14 @@ def attach_files(
 
 
 def remember_thread(
-    tool: str, key: str, mail: NormalizedMail, mail_key: str, ledger: Ledger
+    tool: str, key: str, mail: NormalizedMail, record: MailRecord, ledger: Ledger
 ) -> None:
-    """Tie the mail's Message-ID to the ticket so later replies find it."""
+    """Tie the mail's Message-ID and conversation to the ticket for later replies."""
+    row = ThreadRow(key=key, subject=ticket_summary(mail.subject), mail_key=record.key)
     if mail.message_id:
-        row = ThreadRow(
-            key=key, subject=ticket_summary(mail.subject), mail_key=mail_key
-        )
         ledger.save_thread(tool, mail.message_id, row)
+    for conversation in conversation_keys(mail, record.conversation_id):
+        ledger.save_conversation(tool, conversation, row)
 
 
 def load_mail(key: str, services: Services) -> NormalizedMail:

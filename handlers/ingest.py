@@ -18,6 +18,7 @@ from mailroom.classify import classify
 from mailroom.config import Config
 from mailroom.errors import MessageNotFoundError
 from mailroom.fields import extract_fields
+from mailroom.forwards import choose_requester, parse_forwarded_header
 from mailroom.identity import dedupe_key
 from mailroom.mailcheck import unreadable_reason
 from mailroom.messages import DeliveryRequest, MailChange
@@ -26,6 +27,7 @@ from mailroom.models import (
     Classification,
     FetchedMail,
     FieldProblem,
+    MailboxItem,
     NormalizedMail,
     ParsedMail,
     ThreadDecision,
@@ -98,7 +100,7 @@ def ingest_fetched(
         unit.outcome = "duplicate"
         return unfinished(existing, ledger)
 
-    record = decide(key, parsed.mail, item.mailbox, item.item_id, services, ledger)
+    record = decide(key, parsed.mail, item, services, ledger)
     unreadable = unreadable_reason(parsed.mail, fetched.raw)
     if unreadable is not None:
         update = {"status": "skipped", "kind": "unreadable", "reason": unreadable}
@@ -116,8 +118,7 @@ def ingest_fetched(
 def decide(
     key: str,
     mail: NormalizedMail,
-    mailbox: str,
-    item_id: str,
+    item: MailboxItem,
     services: Services,
     ledger: Ledger,
 ) -> MailRecord:
@@ -126,24 +127,35 @@ def decide(
     watched = [box.address for box in config.mailboxes]
     kind = classify(
         mail,
-        mailbox,
+        item.mailbox,
         watched,
         config.runtime.marker_header,
         config.runtime.message_id_domain,
     )
-    context = load_thread_context(mail, config, ledger)
-    thread = decide_thread(mail, kind, context, config.threading)
+    now = services.now()
+    context = load_thread_context(mail, config, ledger, item.conversation_id)
+    thread = decide_thread(mail, kind, context, config.threading, now=now)
 
+    forwarded = (
+        parse_forwarded_header(mail.text_body) if kind.kind == "forward" else None
+    )
+    requester, requester_reason = choose_requester(
+        mail, forwarded, config.forwards.internal_domains
+    )
     base = MailRecord(
         key=key,
-        mailbox=mailbox,
-        item_id=item_id,
+        mailbox=item.mailbox,
+        item_id=item.item_id,
         status="skipped",
         kind=kind.kind,
         reason=kind.reason,
         thread_signal=thread.signal,
         thread_reason=thread.reason,
-        recorded_at=services.now(),
+        recorded_at=now,
+        conversation_id=item.conversation_id,
+        reopen=thread.reopen,
+        requester=requester,
+        requester_reason=requester_reason,
     )
     return route_record(base, mail, kind, thread, services)
 

@@ -20,7 +20,7 @@ from typing import Literal, TypeVar
 from pydantic import BaseModel
 
 from mailroom.messages import DeliveryRequest
-from mailroom.models import FieldProblem, Model, TicketRef
+from mailroom.models import Address, FieldProblem, Model, TicketRef
 from mailroom.ports import KeyValueStore
 
 MailStatus = Literal["routed", "skipped", "quarantined"]
@@ -44,6 +44,10 @@ class MailRecord(Model):
     fields: dict[str, str] = {}
     problems: list[FieldProblem] = []
     recorded_at: datetime
+    conversation_id: str | None = None
+    reopen: bool = False
+    requester: Address | None = None
+    requester_reason: str | None = None
 
 
 class DeliveryRecord(Model):
@@ -89,6 +93,13 @@ def pending_key(mail_key: str) -> str:
 def pending_mail(key: str) -> str | None:
     """Return the mail key behind a placeholder, or None for a real key."""
     return key.removeprefix(PENDING) if key.startswith(PENDING) else None
+
+
+class TicketState(Model):
+    """Whether a ticket is closed, as the tool last reported it."""
+
+    closed: bool = False
+    closed_at: datetime | None = None
 
 
 class SubscriptionRow(Model):
@@ -158,6 +169,46 @@ class Ledger:
         current = self.thread(tool, message_id)
         if current and current.pending and current.mail_key == row.mail_key:
             self.store.upsert("threads", key, row.model_dump(mode="json"))
+
+    def conversation(self, tool: str, key: str) -> ThreadRow | None:
+        """Return the ticket a Thread-Index root or conversationId leads to."""
+        return self._get("conversations", _join(tool, key), ThreadRow)
+
+    def save_conversation(self, tool: str, key: str, row: ThreadRow) -> None:
+        """Tie a conversation key to the ticket its first mail opened."""
+        self.store.insert(
+            "conversations", _join(tool, key), row.model_dump(mode="json")
+        )
+
+    def token(self, tool: str, token: str) -> ThreadRow | None:
+        """Return the ticket Mailroom's token leads to in one tool."""
+        return self._get("tokens", _join(tool, token.lower()), ThreadRow)
+
+    def save_token(self, tool: str, token: str, row: ThreadRow) -> None:
+        """Tie Mailroom's token of a mail to the ticket the mail opened."""
+        self.store.insert(
+            "tokens", _join(tool, token.lower()), row.model_dump(mode="json")
+        )
+
+    def ticket_state(self, tool: str, key: str) -> TicketState:
+        """Return whether a ticket is closed; unknown tickets are open."""
+        found = self._get("ticket_states", _join(tool, key.upper()), TicketState)
+        return found or TicketState()
+
+    def save_ticket_state(self, tool: str, key: str, state: TicketState) -> None:
+        """Record a ticket's state as the tool reported it."""
+        self._put("ticket_states", _join(tool, key.upper()), state)
+
+    def ack_times(self, scope: str, key: str) -> list[datetime]:
+        """Return when acknowledgements went to a sender or on a thread."""
+        value = self.store.get("ack_times", _join(scope, key.lower()))
+        times = [] if value is None else value["times"]
+        return [datetime.fromisoformat(str(t)) for t in times]
+
+    def save_ack_times(self, scope: str, key: str, times: list[datetime]) -> None:
+        """Store the acknowledgement times of a sender or a thread."""
+        value = {"times": [t.isoformat() for t in times]}
+        self.store.upsert("ack_times", _join(scope, key.lower()), value)
 
     def ticket(self, tool: str, key: str) -> ThreadRow | None:
         """Return what is known of a ticket key in one tool."""

@@ -2,43 +2,63 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from handlers.ledger import Ledger, ThreadRow
 from mailroom.config import Config
 from mailroom.models import NormalizedMail
 from mailroom.threads import ThreadContext, ThreadRecord, thread_candidates
 
+Reader = Callable[[str, str], ThreadRow | None]
+
 
 def load_thread_context(
-    mail: NormalizedMail, config: Config, ledger: Ledger
+    mail: NormalizedMail,
+    config: Config,
+    ledger: Ledger,
+    conversation_id: str | None = None,
 ) -> ThreadContext:
-    """Look up every Message-ID and ticket key the mail refers to."""
+    """Look up every Message-ID, conversation, token and key the mail names."""
     tools = list(config.trackers)
     projects = [p for tool in config.trackers.values() for p in tool.key_prefixes]
 
-    lookup = thread_candidates(mail, projects)
+    lookup = thread_candidates(mail, projects, conversation_id, config.threading)
 
-    by_message_id: dict[str, ThreadRecord] = {}
-    for message_id in lookup.all_ids():
-        rows = {tool: ledger.thread(tool, message_id) for tool in tools}
-        record = merge(rows)
+    return ThreadContext(
+        by_message_id=find_records(lookup.all_ids(), ledger.thread, tools, ledger),
+        by_key=find_records(lookup.keys, ledger.ticket, tools, ledger),
+        by_token=find_records(lookup.tokens, ledger.token, tools, ledger),
+        by_conversation=find_records(
+            lookup.conversation_keys, ledger.conversation, tools, ledger
+        ),
+    )
+
+
+def find_records(
+    keys: list[str], read: Reader, tools: list[str], ledger: Ledger
+) -> dict[str, ThreadRecord]:
+    """Map each key that leads to a ticket in some tool to its thread record."""
+    records: dict[str, ThreadRecord] = {}
+    for key in keys:
+        record = merge({tool: read(tool, key) for tool in tools}, ledger)
         if record is not None:
-            by_message_id.setdefault(message_id, record)
-
-    by_key: dict[str, ThreadRecord] = {}
-    for key in lookup.keys:
-        record = merge({tool: ledger.ticket(tool, key) for tool in tools})
-        if record is not None:
-            by_key[key] = record
-
-    return ThreadContext(by_message_id=by_message_id, by_key=by_key)
+            records.setdefault(key, record)
+    return records
 
 
-def merge(rows: dict[str, ThreadRow | None]) -> ThreadRecord | None:
-    """Combine one thread's rows from several tools into a record."""
+def merge(rows: dict[str, ThreadRow | None], ledger: Ledger) -> ThreadRecord | None:
+    """Combine one thread's rows from several tools into a record.
+
+    The thread is closed when every one of its tickets is.
+    """
     found = {tool: row for tool, row in rows.items() if row is not None}
     if not found:
         return None
-    subject = next(iter(found.values())).subject
+    states = [ledger.ticket_state(tool, row.key) for tool, row in found.items()]
+    closed_at = [state.closed_at for state in states if state.closed_at]
     return ThreadRecord(
-        tickets={tool: row.key for tool, row in found.items()}, subject=subject
+        tickets={tool: row.key for tool, row in found.items()},
+        subject=next(iter(found.values())).subject,
+        closed=all(state.closed for state in states),
+        closed_at=max(closed_at, default=None),
     )

@@ -19,7 +19,7 @@ from mailroom.models import (
     OutgoingMail,
     TicketRef,
 )
-from mailroom.subjects import strip_prefixes
+from mailroom.subjects import mailroom_token, strip_prefixes
 
 _ENVIRONMENT = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
 _ID_PART = re.compile(r"[^\s<>@]+")
@@ -44,6 +44,7 @@ def render_acknowledgement(
         raise PermanentError("an acknowledgement needs at least one ticket")
 
     values = _template_values(mail, tickets, problems)
+    values["token"] = mailroom_token(marker_value)
     subject = _render("acknowledgement.subject", config.subject, values)
     return OutgoingMail(
         message_id=message_id,

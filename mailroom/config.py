@@ -258,6 +258,7 @@ class AcknowledgementConfig(Section):
         "  {{ problem.field }} = {{ problem.value }}: {{ problem.reason }}\n"
         "{% endfor %}{% endif %}"
         "\nReply to this mail to add to the ticket.\n"
+        "Reference: {{ token }}\n"
     )
 
 

@@ -54,8 +54,10 @@ def thread_candidates(
     Message ids come In-Reply-To first, then References newest first.
     Returned ids name the mail a bounce returns: from its report's headers,
     then from Message-ID lines quoted in the text. Conversation keys come
-    from Thread-Index and `conversation_id`; tokens and ticket keys from the
-    subject, then from the body's opening lines.
+    from Thread-Index and `conversation_id`; ticket keys from the subject,
+    then from the body's opening lines; tokens from the subject, then the
+    whole body, quotes included: a token is Mailroom's own and cannot be a
+    passing mention, and replies usually carry it only in the quote.
     """
     policy = policy or ThreadingConfig()
     header_ids = _unique([*mail.in_reply_to, *reversed(mail.references)])
@@ -63,7 +65,7 @@ def thread_candidates(
     bare = policy.bare_work_item_numbers
 
     keys = [find_ticket_keys(text, projects, bare_numbers=bare) for text in texts]
-    tokens = [find_mailroom_tokens(text) for text in texts]
+    tokens = [find_mailroom_tokens(text) for text in (mail.subject, mail.text_body)]
     return ThreadLookup(
         message_ids=header_ids,
         returned_ids=[mid for mid in returned_ids(mail) if mid not in header_ids],

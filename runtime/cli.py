@@ -254,5 +254,65 @@ def wait_for_interrupt() -> None:
         console.print("stopping")
 
 
+@main.group()
+def subscriptions() -> None:
+    """List, create and renew, or delete the change subscriptions."""
+
+
+@subscriptions.command("list")
+@click.pass_obj
+def subscriptions_list(config: Config) -> None:
+    """Print each subscription: id, mailbox, folder, expiry."""
+    for sub in wiring.mail_gateway(config).list_subscriptions():
+        expires = sub.expires_at.isoformat(timespec="minutes")
+        console.print(f"{sub.id}  {sub.mailbox}  {sub.folder}  expires {expires}")
+
+
+@subscriptions.command("sync")
+@click.pass_obj
+def subscriptions_sync(config: Config) -> None:
+    """Create missing, renew expiring and drop stale subscriptions now."""
+    from handlers.subscriptions import renew_subscriptions
+
+    wiring.configure(config)
+    changes = renew_subscriptions(wiring.services())
+    queues = wiring.local_queues(config)
+    for change in changes:
+        queues.send("mail-changes", change.model_dump_json())
+    console.print(f"subscriptions in sync; {len(changes)} mail(s) queued to catch up")
+
+
+@subscriptions.command("delete")
+@click.argument("ids", nargs=-1)
+@click.option("--all", "every", is_flag=True, help="Delete every subscription.")
+@click.pass_obj
+def subscriptions_delete(config: Config, ids: tuple[str, ...], every: bool) -> None:
+    """Delete subscriptions by id, or all of them."""
+    gateway = wiring.mail_gateway(config)
+    chosen = [s.id for s in gateway.list_subscriptions()] if every else list(ids)
+    if not chosen:
+        raise click.UsageError("give subscription ids, or --all")
+    for subscription_id in chosen:
+        gateway.delete_subscription(subscription_id)
+    console.print(f"deleted {len(chosen)} subscription(s)")
+
+
+@main.command()
+@click.pass_obj
+def check(config: Config) -> None:
+    """Probe sign-in, mailbox access and subscriptions; exit 1 on a failure."""
+    gateway = wiring.mail_gateway(config)
+    probe = getattr(gateway, "check", None)
+    if probe is None:
+        console.print("the local mailbox needs no credentials: nothing to check")
+        return
+    results = probe([(box.address, box.folders) for box in config.mailboxes])
+    for result in results:
+        mark = "ok  " if result.ok else "FAIL"
+        console.print(f"{mark} {result.name} {result.detail}".rstrip())
+    if not all(result.ok for result in results):
+        sys.exit(1)
+
+
 if __name__ == "__main__":
     main()

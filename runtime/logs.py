@@ -44,5 +44,5 @@ def configure_logging(target: Path | TextIO, level: int = logging.INFO) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore"):
+    for noisy in ("httpx", "httpcore", "azure", "extract_msg", "tnefparse"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -27,7 +27,7 @@ from runtime.config_source import (
 if TYPE_CHECKING:
     from adapters.mail.local import LocalMailbox
     from handlers.services import Services
-    from mailroom.ports import BlobStore, KeyValueStore
+    from mailroom.ports import BlobStore, KeyValueStore, MailGateway
     from runtime.local_host import HostQueues
 
 __all__ = ["CONFIG_VARIABLE", "DEFAULT_CONFIG", "load_config"]
@@ -74,13 +74,22 @@ def build_services(config: Config) -> Services:
     store, blobs = storage_ports(config)
     return Services(
         config=config,
-        mail=local_mailbox(config),
+        mail=mail_gateway(config),
         trackers=build_trackers(config),
         store=store,
         blobs=blobs,
         now=lambda: datetime.now(UTC),
         new_nonce=lambda: secrets.token_hex(12),
     )
+
+
+def mail_gateway(config: Config) -> MailGateway:
+    """Return the mail system that `mail.kind` names."""
+    if config.mail.kind == "graph" and config.mail.graph is not None:
+        from adapters.mail.graph import GraphMailbox
+
+        return GraphMailbox(config.mail.graph, config.runtime.public_url)
+    return local_mailbox(config)
 
 
 def local_mailbox(config: Config) -> LocalMailbox:

@@ -163,3 +163,37 @@ def test_a_port_out_of_range_is_refused_plainly(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "99999 is not in the range" in result.output
+
+
+def test_subscriptions_sync_then_list_on_the_local_mailbox(tmp_path: Path) -> None:
+    """`subscriptions sync` creates one per watched folder; `list` shows them."""
+    from runtime.local_host import LocalHost
+    from runtime.session import start_host
+
+    config = wiring.load_config(config_file(tmp_path))
+    host: LocalHost = start_host(config, port=0)
+    try:
+        path = tmp_path / "live.yaml"
+        data = yaml.safe_load(wiring.DEFAULT_CONFIG.read_text())
+        data["runtime"] = {"data_dir": str(tmp_path / "data"), "public_url": host.url}
+        path.write_text(yaml.safe_dump(data))
+        assert (
+            "in sync"
+            in CliRunner()
+            .invoke(main, ["--config", str(path), "subscriptions", "sync"])
+            .output
+        )
+        listing = CliRunner().invoke(
+            main, ["--config", str(path), "subscriptions", "list"]
+        )
+    finally:
+        host.stop()
+        wiring.configure(wiring.load_config())
+    assert listing.output.count("helpdesk@example.org") == 2
+
+
+def test_check_on_the_local_mailbox_has_nothing_to_probe(tmp_path: Path) -> None:
+    """`check` says plainly that the local mailbox needs no credentials."""
+    result = CliRunner().invoke(main, ["--config", str(config_file(tmp_path)), "check"])
+    assert result.exit_code == 0
+    assert "nothing to check" in result.output

@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from handlers.deliver import load_mail
-from handlers.ledger import Ledger, ThreadRow
+from handlers.ledger import Ledger, ThreadRow, TicketState
 from handlers.observe import unit_of_work
 from handlers.services import Services
 from mailroom.models import OutgoingMail, TicketRef
@@ -38,7 +38,7 @@ def handle_tool_event(event: ToolEvent, services: Services) -> list[Any]:
         elif event.kind == "created":
             unit.outcome = mail_new_ticket(event, services, ledger)
         else:
-            unit.outcome = "recorded"
+            unit.outcome = record_status(event, services, ledger)
         record = {"outcome": unit.outcome, "at": services.now().isoformat()}
         services.store.upsert("tool-events", event_key, record)
         return []
@@ -67,6 +67,16 @@ def reply_to_comment(event: ToolEvent, services: Services, ledger: Ledger) -> st
         return "not-mailed"
     send_in_thread(outgoing, record.mailbox, row, event.tool, services, ledger)
     return "replied"
+
+
+def record_status(event: ToolEvent, services: Services, ledger: Ledger) -> str:
+    """Remember whether the tool closed or reopened a ticket."""
+    section = services.config.trackers[event.tool]
+    closing = {status.casefold() for status in section.closed_statuses}
+    closed = (event.status or "").casefold() in closing
+    state = TicketState(closed=closed, closed_at=services.now() if closed else None)
+    ledger.save_ticket_state(event.tool, event.ticket_key, state)
+    return "closed" if closed else "reopened"
 
 
 def mail_new_ticket(event: ToolEvent, services: Services, ledger: Ledger) -> str:

@@ -83,6 +83,9 @@ class ToolSection(Section):
     reply_on_modify: ReplyOnModify = "reply_all"
     # Mailroom field -> the tool's field name or id.
     field_map: dict[str, str] = {}
+    # Statuses that close a ticket: a reply after one reopens the ticket
+    # within threading.reopen_grace_days, or opens a linked follow-up.
+    closed_statuses: list[str] = ["Done", "Closed", "Resolved", "Cancelled"]
 
     @property
     def key_prefixes(self) -> list[str]:

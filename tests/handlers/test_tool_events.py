@@ -123,3 +123,21 @@ def test_a_ticket_opened_in_the_tool_mails_its_requester(tmp_path: Path) -> None
     [mail] = [m for m in p.sent() if "HELP-9" in m["Subject"]]
     assert mail["To"].addresses[0].addr_spec == "bo@example.com"
     assert "https://tickets.example.org/browse/HELP-9" in mail.get_content()
+
+
+def test_a_reply_after_the_tool_closed_the_ticket_reopens_it(tmp_path: Path) -> None:
+    """Closed in the tool, then answered by mail: a comment, marked reopen."""
+    p = pipeline(tmp_path)
+    closed = comment("s-1").model_copy(update={"kind": "status", "status": "Done"})
+    handle_tool_event(closed, p.services)
+    assert p.ledger.ticket_state("local", "HELP-1").closed
+
+    answer = EmailMessage()
+    answer["From"] = "Ada Lindqvist <ada@example.com>"
+    answer["Subject"] = "RE: Badge reader at gate B refuses cards"
+    answer["Message-ID"] = "<after.close@example.com>"
+    answer["In-Reply-To"] = "<badge.reader@example.com>"
+    answer.set_content("It stopped working again.\n")
+    p.deliver(answer.as_bytes())
+    [ticket] = p.tracker.tickets.values()
+    assert "reopen-requested" in ticket.events

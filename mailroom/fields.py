@@ -8,6 +8,7 @@ from mailroom.config import FieldMapConfig
 from mailroom.field_labels import fold_label, fold_text, label_index
 from mailroom.field_values import fit_value, rejected
 from mailroom.models import FieldProblem, NormalizedMail, TicketFields
+from mailroom.patterns import regex_error, search_ignoring_case
 from mailroom.subjects import strip_prefixes
 
 MAX_VALUE_LENGTH = 255
@@ -68,7 +69,7 @@ def check_field_map(config: FieldMapConfig) -> list[str]:
     """Return a sentence for every setting of `config` that cannot work."""
     problems: list[str] = []
     for key, pattern in (("start", config.block_start), ("end", config.block_end)):
-        error = _regex_error(pattern)
+        error = regex_error(pattern)
         if error:
             problems.append(
                 f"fields.block_{key} is not a valid regular expression "
@@ -191,21 +192,7 @@ def _search(pattern: str, line: str) -> bool:
 
     check_field_map reports bad patterns when the configuration is read.
     """
-    try:
-        return re.search(pattern, line, re.IGNORECASE) is not None
-    except re.error:
-        return False
-
-
-def _regex_error(pattern: str | None) -> str | None:
-    """Return why a pattern does not compile, or None when it does."""
-    if pattern is None:
-        return None
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        return str(exc)
-    return None
+    return search_ignoring_case(pattern, line)
 
 
 # A line with control characters is binary junk, never a field someone wrote.

@@ -8,6 +8,7 @@ from fnmatch import fnmatchcase
 
 from mailroom.config import Criteria, RouteConfig
 from mailroom.models import NormalizedMail, RouteDecision
+from mailroom.patterns import regex_error, search_ignoring_case
 
 Check = Callable[[Criteria, NormalizedMail, str], bool]
 
@@ -43,7 +44,7 @@ def check_routes(routes: list[RouteConfig]) -> list[str]:
         patterns = {"subject": route.match.subject, "body": route.match.body}
         patterns |= {f"headers.{k}": v for k, v in route.match.headers.items()}
         for name, pattern in patterns.items():
-            error = _regex_error(pattern)
+            error = regex_error(pattern)
             if error:
                 problems.append(
                     f"{where}.{name} is not a valid regular expression "
@@ -140,18 +141,4 @@ def _search(pattern: str, text: str) -> bool:
     `^` and `$` match at each line. check_routes reports bad patterns when
     the configuration is read.
     """
-    try:
-        return re.search(pattern, text, re.IGNORECASE | re.MULTILINE) is not None
-    except re.error:
-        return False
-
-
-def _regex_error(pattern: str | None) -> str | None:
-    """Return why a pattern does not compile, or None when it does."""
-    if pattern is None:
-        return None
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        return str(exc)
-    return None
+    return search_ignoring_case(pattern, text, re.MULTILINE)

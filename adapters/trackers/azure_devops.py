@@ -37,7 +37,7 @@ from adapters.trackers.azure_devops_fields import (
     fit_fields,
     parse_field_rules,
 )
-from adapters.trackers.azure_devops_hooks import WebhookRejectedError, read_webhook
+from adapters.trackers.azure_devops_hooks import read_webhook
 from adapters.trackers.azure_devops_http import (
     COMMENTS_API_VERSION,
     JSON,
@@ -45,7 +45,6 @@ from adapters.trackers.azure_devops_http import (
     OCTET_STREAM,
     TIMEOUT,
     AzureDevOpsHttp,
-    json_body,
     require,
 )
 from adapters.trackers.azure_devops_text import (
@@ -63,6 +62,8 @@ from adapters.trackers.azure_devops_text import (
     work_item_id,
     work_item_url,
 )
+from adapters.trackers.http_errors import json_body
+from adapters.trackers.signatures import WebhookRejectedError
 from mailroom.config import AzureDevOpsConfig, TrackerConfig
 from mailroom.errors import ConfigurationError, PermanentError
 from mailroom.models import (

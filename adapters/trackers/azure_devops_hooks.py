@@ -21,9 +21,6 @@ Other event types are accepted and yield nothing.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -37,19 +34,21 @@ from adapters.trackers.azure_devops_text import (
     ticket_key,
     work_item_url,
 )
+from adapters.trackers.signatures import (
+    WebhookRejectedError,
+    basic_credentials,
+    header,
+    same,
+)
 from mailroom.bodies import html_to_text
 from mailroom.config import AzureDevOpsConfig
-from mailroom.errors import MalformedInputError, PermanentError
+from mailroom.errors import MalformedInputError
 from mailroom.models import Address
 from mailroom.tool_events import ToolEvent
 
 _MARKER_TEXT = re.compile(re.escape(MARKER_PREFIX) + r"\S*")
 
 Reader = Callable[[str, AzureDevOpsConfig, dict[str, Any]], list[ToolEvent]]
-
-
-class WebhookRejectedError(PermanentError):
-    """A tool called in without the configured credentials; nothing is used."""
 
 
 def read_webhook(
@@ -71,11 +70,10 @@ def check_credentials(
             f"tracker {name!r} takes no service hooks: set hook_username and "
             f"hook_password in trackers.{name} and in the subscription"
         )
-    user, password = _basic_credentials(_header(headers, "authorization"))
+    user, password = basic_credentials(header(headers, "authorization"))
     expected = section.hook_password.get_secret_value()
-    same_user = hmac.compare_digest(user.encode(), section.hook_username.encode())
-    same_password = hmac.compare_digest(password.encode(), expected.encode())
-    if not (same_user & same_password):
+    # Both compared, always: stopping at the user name would time the answer.
+    if not (same(user, section.hook_username) & same(password, expected)):
         raise WebhookRejectedError(
             f"a service hook call for tracker {name!r} did not carry the "
             f"configured credentials; compare the subscription's user name and "
@@ -214,27 +212,6 @@ def _address(value: Any) -> Address | None:
         display, email = parseaddr(value)
         return Address(email=email, name=display) if "@" in email else None
     return None
-
-
-def _basic_credentials(value: str) -> tuple[str, str]:
-    """Return (user, password) of a basic Authorization value, or blanks."""
-    scheme, _, encoded = value.strip().partition(" ")
-    if scheme.lower() != "basic":
-        return "", ""
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return "", ""
-    user, _, password = decoded.partition(":")
-    return user, password
-
-
-def _header(headers: Mapping[str, str], wanted: str) -> str:
-    """Return a header's value, its name compared without case."""
-    for key, value in headers.items():
-        if key.lower() == wanted:
-            return value
-    return ""
 
 
 def _mapping(value: Any) -> dict[str, Any]:

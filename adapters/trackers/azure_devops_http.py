@@ -12,14 +12,12 @@ there, and those come from mail.
 from __future__ import annotations
 
 import base64
-import json
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import httpx
 
-from mailroom.errors import PermanentError, RetryableError
+from adapters.trackers.http_errors import StatusFixes, send
+from mailroom.errors import PermanentError
 
 T = TypeVar("T")
 
@@ -41,9 +39,7 @@ _FIXES = {
     404: "it was not found; check trackers.{name}.organization_url, "
     "trackers.{name}.project and trackers.{name}.work_item_type",
 }
-_GENERIC_FIX = "check the configuration of trackers.{name}"
-# A conflicting update of the same work item passes once the other one lands.
-_RETRY_STATUSES = {408, 409, 412, 429}
+_STATUSES = StatusFixes(TOOL, _FIXES)
 
 
 class AzureDevOpsHttp:
@@ -75,15 +71,17 @@ class AzureDevOpsHttp:
             headers["Content-Type"] = content_type
         query = {**(params or {}), "api-version": api_version}
 
-        try:
-            response = self._client.request(
-                method, url, params=query, content=body, headers=headers
-            )
-        except httpx.TimeoutException as exc:
-            raise RetryableError(self._message("did not answer in time", what)) from exc
-        except httpx.TransportError as exc:
-            raise RetryableError(self._message("could not be reached", what)) from exc
-
+        response = send(
+            self._client,
+            TOOL,
+            self.name,
+            what,
+            method=method,
+            url=url,
+            params=query,
+            content=body,
+            headers=headers,
+        )
         raise_for_status(response, self.name, what)
         return response
 
@@ -94,53 +92,14 @@ class AzureDevOpsHttp:
         response = self.send(method, url, what, **options)
         return read_object(response, self.name, what)
 
-    def _message(self, problem: str, what: str) -> str:
-        return (
-            f"{TOOL} {problem} while {what} for tracker {self.name!r}; Mailroom "
-            "tries again later"
-        )
-
 
 def raise_for_status(response: httpx.Response, name: str, what: str) -> None:
     """Raise the Mailroom error that an unsuccessful answer stands for."""
-    status = response.status_code
-    if status == 203:
+    if response.status_code == 203:
         # An unusable token gets the sign-in page, with 203, not a 401.
-        fix = _FIXES[401].format(name=name)
-        raise PermanentError(_status_message(status, what, name, fix))
-    if status < 400:
-        return
-
-    if status in _RETRY_STATUSES or status >= 500:
-        message = _status_message(status, what, name, "Mailroom tries again later")
-        raise RetryableError(message, retry_after=retry_after(response))
-    fix = _FIXES.get(status, _GENERIC_FIX).format(name=name)
-    raise PermanentError(_status_message(status, what, name, fix))
-
-
-def _status_message(status: int, what: str, name: str, fix: str) -> str:
-    return f"{TOOL} answered HTTP {status} while {what} for tracker {name!r}: {fix}"
-
-
-def retry_after(response: httpx.Response) -> float | None:
-    """Return the seconds a Retry-After header asks to wait, if it says."""
-    value = response.headers.get("Retry-After", "").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def json_body(value: Any) -> bytes:
-    """Encode a request body as JSON."""
-    return json.dumps(value, ensure_ascii=False).encode("utf-8")
+        fix = _STATUSES.fix(401, name)
+        raise PermanentError(_STATUSES.message(203, what, name, fix))
+    _STATUSES.raise_for_status(response, name, what)
 
 
 def read_object(response: httpx.Response, name: str, what: str) -> dict[str, Any]:

@@ -42,8 +42,8 @@ import httpx
 
 from adapters.trackers.ewm_discovery import ChangeRequestServices, discover
 from adapters.trackers.ewm_fields import ShapeCatalog
-from adapters.trackers.ewm_hooks import WebhookRejectedError, read_webhook
-from adapters.trackers.ewm_http import JSON, TIMEOUT, EwmSession, json_body
+from adapters.trackers.ewm_hooks import read_webhook
+from adapters.trackers.ewm_http import JSON, TIMEOUT, EwmSession
 from adapters.trackers.ewm_text import (
     ATTACHMENTS,
     COMMENTS,
@@ -62,6 +62,8 @@ from adapters.trackers.ewm_text import (
     uploaded_url,
     work_item_id,
 )
+from adapters.trackers.http_errors import json_body
+from adapters.trackers.signatures import WebhookRejectedError
 from mailroom.config import EwmConfig, TrackerConfig
 from mailroom.errors import ConfigurationError, PermanentError
 from mailroom.models import (

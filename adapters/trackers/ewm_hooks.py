@@ -28,8 +28,6 @@ note:" is not public. Other `event` values are accepted and yield nothing.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import re
 from collections.abc import Mapping
@@ -44,9 +42,17 @@ from adapters.trackers.ewm_text import (
     item_url,
     ticket_key,
 )
+from adapters.trackers.signatures import (
+    WebhookRejectedError,
+    header,
+    hmac_sha256,
+    same,
+    stamped,
+    within,
+)
 from mailroom.bodies import html_to_text
 from mailroom.config import EwmConfig
-from mailroom.errors import MalformedInputError, PermanentError
+from mailroom.errors import MalformedInputError
 from mailroom.models import Address
 from mailroom.tool_events import ToolEvent, ToolEventKind
 
@@ -62,14 +68,9 @@ KINDS: dict[str, ToolEventKind] = {
 _MARKER_TEXT = re.compile(re.escape(MARKER_PREFIX) + r"\S*")
 
 
-class WebhookRejectedError(PermanentError):
-    """A notification without a valid signature; nothing of it is used."""
-
-
 def sign(secret: str, timestamp: str, body: bytes) -> str:
     """Return the signature a relay puts in X-Mailroom-Signature."""
-    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return "sha256=" + digest.hexdigest()
+    return "sha256=" + hmac_sha256(secret, stamped(timestamp, body)).hex()
 
 
 def read_webhook(
@@ -99,16 +100,16 @@ def verify_signature(
             f"tracker {name!r} takes no notifications: set trackers.{name}."
             "notification_secret and give the same secret to the EWM relay"
         )
-    stamp = _header(headers, TIMESTAMP).strip()
+    stamp = header(headers, TIMESTAMP).strip()
     if not stamp.isdigit():
         raise WebhookRejectedError(_refusal(name, "carries no X-Mailroom-Timestamp"))
-    if abs(now - datetime.fromtimestamp(int(stamp), UTC)) > MAX_SKEW:
+    if not within(datetime.fromtimestamp(int(stamp), UTC), now, MAX_SKEW):
         raise WebhookRejectedError(_refusal(name, "is more than five minutes old"))
 
     secret = section.notification_secret.get_secret_value()
     expected = sign(secret, stamp, body)
-    given = _header(headers, SIGNATURE).strip()
-    if not hmac.compare_digest(given.encode(), expected.encode()):
+    given = header(headers, SIGNATURE).strip()
+    if not same(given, expected):
         raise WebhookRejectedError(_refusal(name, "has a wrong X-Mailroom-Signature"))
 
 
@@ -186,14 +187,6 @@ def _refusal(name: str, problem: str) -> str:
         f"an EWM notification for tracker {name!r} {problem}; check that the relay "
         f"signs with trackers.{name}.notification_secret"
     )
-
-
-def _header(headers: Mapping[str, str], wanted: str) -> str:
-    """Return a header's value, its name compared without case."""
-    for key, value in headers.items():
-        if key.lower() == wanted:
-            return value
-    return ""
 
 
 def _mapping(value: Any) -> dict[str, Any]:

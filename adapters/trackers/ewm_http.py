@@ -20,14 +20,12 @@ PermanentError naming the setting to fix. Answers are never quoted.
 from __future__ import annotations
 
 import base64
-import json
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
-from mailroom.errors import ConfigurationError, PermanentError, RetryableError
+from adapters.trackers.http_errors import StatusFixes, send
+from mailroom.errors import ConfigurationError, PermanentError
 
 TOOL = "EWM"
 AUTH_MESSAGE = "X-com-ibm-team-repository-web-auth-msg"
@@ -47,9 +45,7 @@ _FIXES = {
     404: "it was not found; check that trackers.{name}.base_url names the CCM "
     "application (such as https://host:9443/ccm) and trackers.{name}.project_area",
 }
-_GENERIC_FIX = "check the configuration of trackers.{name}"
-# 409 and 412: someone else changed the work item; the next try reads it anew.
-_RETRY_STATUSES = {408, 409, 412, 429}
+_STATUSES = StatusFixes(TOOL, _FIXES)
 
 
 class EwmSession:
@@ -90,9 +86,9 @@ class EwmSession:
             self._sign_in(what)
             response = self._send_once(method, url, what, accept, options)
         if _auth_message(response) in ("authrequired", "authfailed"):
-            raise PermanentError(_status_message(401, what, self.name))
+            raise _STATUSES.refusal(401, what, self.name)
         if response.status_code not in allow:
-            raise_for_status(response, self.name, what)
+            _STATUSES.raise_for_status(response, self.name, what)
         return response
 
     def send_json(self, method: str, url: str, what: str, **options: Any) -> Any:
@@ -132,69 +128,23 @@ class EwmSession:
         url = f"{self.base}/j_security_check"
         response = self._transport("POST", url, what, data=form)
         if _auth_message(response) == "authfailed" or response.status_code == 401:
-            raise PermanentError(_status_message(401, what, self.name))
+            raise _STATUSES.refusal(401, what, self.name)
         if response.status_code >= 400:
-            raise_for_status(response, self.name, what)
+            _STATUSES.raise_for_status(response, self.name, what)
 
     def _transport(
         self, method: str, url: str, what: str, **options: Any
     ) -> httpx.Response:
         """Send through httpx, turning network failures into RetryableError."""
-        try:
-            return self._client.request(method, url, **options)
-        except httpx.TimeoutException as exc:
-            raise RetryableError(self._network("did not answer in time", what)) from exc
-        except httpx.TransportError as exc:
-            raise RetryableError(self._network("could not be reached", what)) from exc
+        return send(
+            self._client, TOOL, self.name, what, method=method, url=url, **options
+        )
 
     def _session_id(self) -> str | None:
         for cookie in self._client.cookies.jar:
             if cookie.name == SESSION_COOKIE and cookie.value:
                 return cookie.value
         return None
-
-    def _network(self, problem: str, what: str) -> str:
-        return (
-            f"{TOOL} {problem} while {what} for tracker {self.name!r}; Mailroom "
-            "tries again later"
-        )
-
-
-def raise_for_status(response: httpx.Response, name: str, what: str) -> None:
-    """Raise the Mailroom error that an unsuccessful answer stands for."""
-    status = response.status_code
-    if status < 400:
-        return
-    if status in _RETRY_STATUSES or status >= 500:
-        message = f"{TOOL} answered HTTP {status} while {what} for tracker {name!r}"
-        raise RetryableError(
-            f"{message}; Mailroom tries again later", retry_after=retry_after(response)
-        )
-    raise PermanentError(_status_message(status, what, name))
-
-
-def retry_after(response: httpx.Response) -> float | None:
-    """Return the seconds a Retry-After header asks to wait, if it says."""
-    value = response.headers.get("Retry-After", "").strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def json_body(value: Any) -> bytes:
-    """Encode a request body as JSON."""
-    return json.dumps(value, ensure_ascii=False).encode("utf-8")
-
-
-def _status_message(status: int, what: str, name: str) -> str:
-    fix = _FIXES.get(status, _GENERIC_FIX).format(name=name)
-    return f"{TOOL} answered HTTP {status} while {what} for tracker {name!r}: {fix}"
 
 
 def _auth_message(response: httpx.Response) -> str:

@@ -47,7 +47,8 @@ from adapters.trackers.jira_http import (
     SEARCH,
     JiraHttp,
 )
-from adapters.trackers.jira_webhooks import WebhookRejectedError, read_webhook
+from adapters.trackers.jira_webhooks import read_webhook
+from adapters.trackers.signatures import WebhookRejectedError
 from mailroom.config import JiraConfig
 from mailroom.errors import PermanentError, RetryableError
 from mailroom.models import (

@@ -11,8 +11,6 @@ Mailroom wrote itself (its marker line, its label) comes back with origin
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 from datetime import UTC, datetime, timedelta
@@ -25,8 +23,15 @@ from adapters.trackers.jira_format import (
     unescape_wiki,
     without_marker,
 )
+from adapters.trackers.signatures import (
+    WebhookRejectedError,
+    header,
+    hmac_sha256,
+    same,
+    within,
+)
 from mailroom.config import JiraConfig
-from mailroom.errors import MalformedInputError, PermanentError
+from mailroom.errors import MalformedInputError
 from mailroom.models import Address
 from mailroom.tool_events import ToolEvent
 
@@ -38,10 +43,6 @@ SIGNATURE_HEADER = "x-hub-signature"
 REPLAY_WINDOW = timedelta(days=1)
 
 Origin = Literal["tool", "mailroom"]
-
-
-class WebhookRejectedError(PermanentError):
-    """A Jira webhook whose signature is missing or wrong."""
 
 
 def read_webhook(
@@ -87,14 +88,7 @@ def verify_signature(
             f"Jira webhooks for {name} are refused until {setting} is set to "
             "the secret of the Jira webhook"
         )
-    sent = next(
-        (
-            value
-            for header, value in headers.items()
-            if header.lower() == SIGNATURE_HEADER
-        ),
-        "",
-    )
+    sent = header(headers, SIGNATURE_HEADER)
     if not sent:
         _reject(name, "unsigned")
         raise WebhookRejectedError(
@@ -102,9 +96,8 @@ def verify_signature(
             f"webhook in Jira the secret that {setting} holds"
         )
 
-    key = section.webhook_secret.get_secret_value().encode()
-    expected = "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(sent.strip().lower().encode(), expected.encode()):
+    digest = hmac_sha256(section.webhook_secret.get_secret_value(), body)
+    if not same(sent.strip().lower(), "sha256=" + digest.hex()):
         _reject(name, "forged")
         raise WebhookRejectedError(
             f"a Jira webhook for {name} has a signature that does not match "
@@ -189,7 +182,7 @@ def _check_age(payload: dict[str, Any], name: str, now: datetime) -> None:
     if not isinstance(stamp, int | float):
         return
     sent = datetime.fromtimestamp(stamp / 1000, UTC)
-    if abs(now - sent) > REPLAY_WINDOW:
+    if not within(sent, now, REPLAY_WINDOW):
         _reject(name, "stale")
         raise WebhookRejectedError(
             f"a signed Jira webhook for {name} was sent more than a day ago; "

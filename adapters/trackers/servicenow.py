@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from adapters.trackers.servicenow_events import WebhookRejectedError, read_webhook
+from adapters.trackers.servicenow_events import read_webhook
 from adapters.trackers.servicenow_fields import ChoiceLists, find_caller, mapped_columns
 from adapters.trackers.servicenow_http import Call, ServiceNowClient
 from adapters.trackers.servicenow_journal import mark, marked, queryable
@@ -36,6 +36,7 @@ from adapters.trackers.servicenow_text import (
     link_note,
     record_texts,
 )
+from adapters.trackers.signatures import WebhookRejectedError
 from mailroom.config import ServiceNowConfig
 from mailroom.errors import PermanentError
 from mailroom.models import (

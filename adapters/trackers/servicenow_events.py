@@ -17,16 +17,22 @@ from being replayed later with a fresh time.
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from adapters.trackers.servicenow_journal import carries_mark
+from adapters.trackers.signatures import (
+    WebhookRejectedError,
+    header,
+    hmac_sha256,
+    same,
+    stamped,
+    within,
+)
 from mailroom.config import ServiceNowConfig
-from mailroom.errors import MalformedInputError, PermanentError
+from mailroom.errors import MalformedInputError
 from mailroom.models import Address
 from mailroom.tool_events import ToolEvent, ToolEventKind
 
@@ -40,10 +46,6 @@ KINDS: dict[str, ToolEventKind] = {
     "created": "created",
     "status": "status",
 }
-
-
-class WebhookRejectedError(PermanentError):
-    """A ServiceNow event that is unsigned, forged or too old."""
 
 
 def read_webhook(
@@ -78,29 +80,24 @@ def verify(
     if section.shared_secret is None:
         raise _rejected(name, "no-secret", f"trackers.{name}.shared_secret is not set")
 
-    found = {key.lower(): value for key, value in headers.items()}
-    stamp = found.get(TIMESTAMP_HEADER.lower(), "").strip()
-    given = found.get(SIGNATURE_HEADER.lower(), "").strip()
+    stamp = header(headers, TIMESTAMP_HEADER).strip()
+    given = header(headers, SIGNATURE_HEADER).strip()
     if not stamp.isdigit() or not given.startswith("sha256="):
         raise _rejected(name, "unsigned", "it carries no signature or time stamp")
 
-    sent = datetime.fromtimestamp(int(stamp), UTC)
-    moment = now if now.tzinfo else now.replace(tzinfo=UTC)
-    if abs(moment - sent) > MAX_SKEW:
+    if not within(datetime.fromtimestamp(int(stamp), UTC), now, MAX_SKEW):
         raise _rejected(name, "stale", "its time stamp is more than 5 minutes off")
 
-    secret = section.shared_secret.get_secret_value().encode("utf-8")
-    mac = hmac.new(secret, stamp.encode("ascii") + b"." + body, hashlib.sha256)
-    if not signature_matches(given.removeprefix("sha256="), mac.digest()):
+    secret = section.shared_secret.get_secret_value()
+    mac = hmac_sha256(secret, stamped(stamp, body))
+    if not signature_matches(given.removeprefix("sha256="), mac):
         raise _rejected(name, "forged", "its signature does not match")
 
 
 def signature_matches(given: str, digest: bytes) -> bool:
     """Compare a base64 or hex signature with `digest` in constant time."""
-    offered = given.encode("utf-8")
-    as_base64 = hmac.compare_digest(offered, base64.b64encode(digest))
-    as_hex = hmac.compare_digest(offered, digest.hex().encode("ascii"))
-    return as_base64 | as_hex
+    as_base64 = same(given, base64.b64encode(digest).decode("ascii"))
+    return as_base64 | same(given, digest.hex())
 
 
 def _event(name: str, item: Any) -> ToolEvent:

@@ -15,11 +15,11 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
+from adapters.trackers.http_errors import seconds_from_retry_after
 from mailroom.config import ServiceNowConfig
 from mailroom.errors import ConfigurationError, PermanentError, RetryableError
 
@@ -195,18 +195,6 @@ class ServiceNowClient:
         if reset is not None and reset.strip().isdigit():
             return max(0.0, float(reset) - self._clock())
         return None
-
-
-def seconds_from_retry_after(value: str, now: float) -> float | None:
-    """Read Retry-After as seconds or as an HTTP date; None if neither."""
-    text = value.strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - now)
 
 
 def authorization(name: str, section: ServiceNowConfig) -> tuple[str, str]:

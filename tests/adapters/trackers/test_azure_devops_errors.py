@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from adapters.trackers.azure_devops_http import retry_after
+from adapters.trackers.http_errors import retry_after
 from mailroom.errors import MailroomError, PermanentError, RetryableError
 from tests.adapters.trackers.contract import draft
 from tests.adapters.trackers.fake_azure_devops import TOKEN, FakeAzureDevOps, connect

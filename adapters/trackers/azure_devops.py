@@ -54,7 +54,6 @@ from adapters.trackers.azure_devops_text import (
     comment_marker,
     correlation_tag,
     creation_patch,
-    event_note,
     has_file,
     is_related,
     tag_query,
@@ -63,6 +62,7 @@ from adapters.trackers.azure_devops_text import (
     work_item_url,
 )
 from adapters.trackers.http_errors import json_body
+from adapters.trackers.markers import event_note
 from adapters.trackers.signatures import WebhookRejectedError
 from mailroom.config import AzureDevOpsConfig, TrackerConfig
 from mailroom.errors import ConfigurationError, PermanentError

@@ -28,12 +28,10 @@ from email.utils import parseaddr
 from typing import Any
 
 from adapters.trackers.azure_devops_text import (
-    INTERNAL_NOTE,
-    MARKER_PREFIX,
-    TAG_PREFIX,
     ticket_key,
     work_item_url,
 )
+from adapters.trackers.markers import INTERNAL_NOTE, MARKER_PREFIX, TAG_PREFIX
 from adapters.trackers.signatures import (
     WebhookRejectedError,
     basic_credentials,

@@ -11,18 +11,21 @@ again after a crash.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import re
 from typing import Any
 from urllib.parse import quote
 
-from mailroom.models import Address, CommentDraft, FieldProblem, TicketDraft
+from adapters.trackers.markers import (
+    INTERNAL_NOTE,
+    MARKER_PREFIX,
+    TAG_PREFIX,
+    address_html,
+    fitted_id,
+)
+from mailroom.models import CommentDraft, FieldProblem, TicketDraft
 
 KEY_PREFIX = "AB#"
-TAG_PREFIX = "mailroom-"
-MARKER_PREFIX = "mailroom-comment:"
-INTERNAL_NOTE = "Internal note:"
 RELATED = "System.LinkTypes.Related"
 ATTACHED_FILE = "AttachedFile"
 TITLE_LIMIT = 255
@@ -50,9 +53,7 @@ def work_item_url(organization_url: str, project: str, item_id: int) -> str:
 
 def safe_id(correlation_id: str) -> str:
     """Return a correlation id fit for a tag or marker (hashed if need be)."""
-    if _SAFE_ID.fullmatch(correlation_id):
-        return correlation_id
-    return "h-" + hashlib.sha256(correlation_id.encode()).hexdigest()[:32]
+    return fitted_id(correlation_id, _SAFE_ID)
 
 
 def correlation_tag(correlation_id: str) -> str:
@@ -78,7 +79,7 @@ def description_html(draft: TicketDraft, problems: list[FieldProblem]) -> str:
     """Return the description of a new work item: text, requester, problems."""
     parts = [f"<div>{text_html(draft.description)}</div>"]
     if draft.requester is not None:
-        parts.append(f"<p>Requested by {_address(draft.requester)}</p>")
+        parts.append(f"<p>Requested by {address_html(draft.requester)}</p>")
     if problems:
         items = "".join(
             f"<li>{html.escape(p.field)} = {html.escape(p.value)}: "
@@ -94,7 +95,7 @@ def comment_html(comment: CommentDraft) -> str:
     parts = [] if comment.public else [f"<p><b>{INTERNAL_NOTE}</b></p>"]
     if comment.author is not None:
         verb = "sent" if comment.outgoing else "wrote"
-        parts.append(f"<p><i>{_address(comment.author)} {verb}:</i></p>")
+        parts.append(f"<p><i>{address_html(comment.author)} {verb}:</i></p>")
     parts.append(f"<div>{text_html(comment.body)}</div>")
     parts.append(hidden_marker(comment.correlation_id))
     return "".join(parts)
@@ -108,20 +109,6 @@ def comment_marker(correlation_id: str) -> str:
 def hidden_marker(correlation_id: str) -> str:
     """Return the marker as an element a reader does not see."""
     return f'<span style="display:none">{comment_marker(correlation_id)}</span>'
-
-
-def event_note(event: str, detail: dict[str, str]) -> tuple[str, str]:
-    """Return (correlation id, text) of the note that records an event."""
-    lines = [f"Mailroom event: {event}"]
-    lines += [f"{name}: {value}" for name, value in sorted(detail.items())]
-    text = "\n".join(lines)
-    return "event-" + hashlib.sha256(text.encode()).hexdigest()[:32], text
-
-
-def _address(address: Address) -> str:
-    """Return `Name <mail>` escaped for HTML."""
-    shown = f"{address.name} <{address.email}>" if address.name else address.email
-    return html.escape(shown)
 
 
 def creation_patch(

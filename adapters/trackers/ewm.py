@@ -53,7 +53,6 @@ from adapters.trackers.ewm_text import (
     correlation_tag,
     creation_body,
     descriptions,
-    event_note,
     identifier,
     item_url,
     links,
@@ -63,6 +62,7 @@ from adapters.trackers.ewm_text import (
     work_item_id,
 )
 from adapters.trackers.http_errors import json_body
+from adapters.trackers.markers import event_note
 from adapters.trackers.signatures import WebhookRejectedError
 from mailroom.config import EwmConfig, TrackerConfig
 from mailroom.errors import ConfigurationError, PermanentError

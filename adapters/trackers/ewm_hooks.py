@@ -35,13 +35,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from adapters.trackers.ewm_text import (
-    INTERNAL_NOTE,
-    MARKER_PREFIX,
-    TAG_PREFIX,
     identifier,
     item_url,
     ticket_key,
 )
+from adapters.trackers.markers import INTERNAL_NOTE, MARKER_PREFIX, TAG_PREFIX
 from adapters.trackers.signatures import (
     WebhookRejectedError,
     header,

@@ -14,19 +14,22 @@ shows as a short line and still does its work.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import json
 import re
 from typing import Any
 
+from adapters.trackers.markers import (
+    INTERNAL_NOTE,
+    MARKER_PREFIX,
+    TAG_PREFIX,
+    address_html,
+    fitted_id,
+)
 from mailroom.errors import PermanentError
-from mailroom.models import Address, CommentDraft, FieldProblem, TicketDraft
+from mailroom.models import CommentDraft, FieldProblem, TicketDraft
 
 KEY_PREFIX = "EWM-"
-TAG_PREFIX = "mailroom-"
-MARKER_PREFIX = "mailroom-comment:"
-INTERNAL_NOTE = "Internal note:"
 ATTACHMENTS = "rtc_cm:com.ibm.team.workitem.linktype.attachment.attachment"
 RELATED = "oslc_cm:relatedChangeRequest"
 COMMENTS = "rtc_cm:comments"
@@ -67,9 +70,7 @@ def identifier(resource: Any) -> int | None:
 
 def safe_id(correlation_id: str) -> str:
     """Return a correlation id fit for a tag or marker (hashed if need be)."""
-    if _SAFE_ID.fullmatch(correlation_id):
-        return correlation_id
-    return "h-" + hashlib.sha256(correlation_id.encode()).hexdigest()[:32]
+    return fitted_id(correlation_id, _SAFE_ID)
 
 
 def correlation_tag(correlation_id: str) -> str:
@@ -107,7 +108,7 @@ def description_html(draft: TicketDraft, problems: list[FieldProblem]) -> str:
     """Return a new work item's description: text, requester, problems."""
     parts = [text_html(draft.description)]
     if draft.requester is not None:
-        parts.append(f"Requested by {_address(draft.requester)}")
+        parts.append(f"Requested by {address_html(draft.requester)}")
     if problems:
         lines = [
             f"{html.escape(p.field)} = {html.escape(p.value)}: {html.escape(p.reason)}"
@@ -122,7 +123,7 @@ def comment_html(comment: CommentDraft) -> str:
     parts = [] if comment.public else [f"<b>{INTERNAL_NOTE}</b>"]
     if comment.author is not None:
         verb = "sent" if comment.outgoing else "wrote"
-        parts.append(f"<i>{_address(comment.author)} {verb}:</i>")
+        parts.append(f"<i>{address_html(comment.author)} {verb}:</i>")
     parts.append(text_html(comment.body))
     marker = comment_marker(comment.correlation_id)
     return "<br/>".join(parts) + f'<span style="display:none">{marker}</span>'
@@ -131,14 +132,6 @@ def comment_html(comment: CommentDraft) -> str:
 def comment_marker(correlation_id: str) -> str:
     """Return the marker text that identifies a comment of Mailroom's."""
     return MARKER_PREFIX + safe_id(correlation_id)
-
-
-def event_note(event: str, detail: dict[str, str]) -> tuple[str, str]:
-    """Return (correlation id, text) of the note that records an event."""
-    lines = [f"Mailroom event: {event}"]
-    lines += [f"{name}: {value}" for name, value in sorted(detail.items())]
-    text = "\n".join(lines)
-    return "event-" + hashlib.sha256(text.encode()).hexdigest()[:32], text
 
 
 def descriptions(value: Any) -> list[str]:
@@ -162,12 +155,6 @@ def links(resource: dict[str, Any], name: str) -> list[str]:
         for item in items
         if isinstance(item, dict) and item.get("rdf:resource")
     ]
-
-
-def _address(address: Address) -> str:
-    """Return `Name <mail>` escaped for HTML."""
-    shown = f"{address.name} <{address.email}>" if address.name else address.email
-    return html.escape(shown)
 
 
 def uploaded_url(text: str, name: str) -> str:

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable
 
 import pytest
 
-from adapters.trackers.azure_devops import AzureDevOpsTracker
 from mailroom.errors import RetryableError
-from mailroom.models import CommentDraft, TicketRef
+from mailroom.models import CommentDraft
 from tests.adapters.trackers.contract import (
     CONTRACT,
     TrackerUnderTest,
-    attachment,
     draft,
 )
 from tests.adapters.trackers.fake_azure_devops import (
@@ -23,17 +20,13 @@ from tests.adapters.trackers.fake_azure_devops import (
     FakeAzureDevOps,
     connect,
 )
-
-
-def deliver(tracker: AzureDevOpsTracker, correlation_id: str) -> TicketRef:
-    """Open a ticket the way the deliver stage does, retrying as its queue."""
-    for _ in range(20):
-        try:
-            found = tracker.find_by_correlation(correlation_id)
-            return found or tracker.create_ticket(draft(correlation_id))
-        except RetryableError:
-            continue
-    raise AssertionError("the ticket never opened")
+from tests.adapters.trackers.runners import (
+    MAIL_TEXTS,
+    deliver,
+    event_recorded_twice,
+    keys_through_outage,
+    logs_of_a_ticket_life,
+)
 
 
 @pytest.mark.parametrize("check", CONTRACT, ids=lambda c: c.__name__)
@@ -75,9 +68,7 @@ def test_tickets_arrive_once_after_azure_devops_answered_503_for_a_while() -> No
     """Three mails through a 503 spell give three work items, none doubled."""
     fake = FakeAzureDevOps()
     fake.unavailable = 7
-    tracker = connect(fake)
-    keys = [deliver(tracker, f"m-{n}").key for n in range(3)]
-    assert keys == ["AB#1", "AB#2", "AB#3"]
+    assert keys_through_outage(connect(fake)) == ["AB#1", "AB#2", "AB#3"]
     assert len(fake.items) == 3
 
 
@@ -105,11 +96,7 @@ def test_a_comment_already_on_a_later_page_is_not_added_again() -> None:
 def test_an_event_is_recorded_once_as_an_internal_note() -> None:
     """record_event adds one internal note per event and detail."""
     fake = FakeAzureDevOps()
-    tracker = connect(fake)
-    key = tracker.create_ticket(draft()).key
-    for _ in range(2):
-        tracker.record_event(key, "acknowledgement-sent", {"message_id": "<a@b>"})
-    [(text, public)] = fake.comments(key)
+    [(text, public)] = event_recorded_twice(connect(fake), fake)
     assert text.startswith("Internal note:") and not public
 
 
@@ -117,11 +104,6 @@ def test_the_logs_carry_no_mail_text_addresses_or_token(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A ticket's life logs ids and outcomes only."""
-    caplog.set_level(logging.DEBUG)
-    tracker = connect(FakeAzureDevOps())
-    key = tracker.create_ticket(draft(severity="Catastrophic")).key
-    tracker.add_comment(key, CommentDraft(correlation_id="c", body="Rebooted it."))
-    tracker.attach(key, attachment("scanner.log", b"x"), b"x")
-    logged = " ".join(f"{r.getMessage()} {vars(r)}" for r in caplog.records)
-    for leak in ("Scanner in room 12", "09:10", "ada.lindqvist", "Rebooted", TOKEN):
+    logged = logs_of_a_ticket_life(lambda: connect(FakeAzureDevOps()), caplog)
+    for leak in (*MAIL_TEXTS, TOKEN):
         assert leak not in logged

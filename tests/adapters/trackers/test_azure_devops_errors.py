@@ -9,6 +9,7 @@ from adapters.trackers.http_errors import retry_after
 from mailroom.errors import MailroomError, PermanentError, RetryableError
 from tests.adapters.trackers.contract import draft
 from tests.adapters.trackers.fake_azure_devops import TOKEN, FakeAzureDevOps, connect
+from tests.adapters.trackers.runners import raised_by
 
 TABLE = [
     (400, {}, PermanentError, "field_map"),
@@ -29,9 +30,7 @@ def test_each_status_maps_to_its_error_and_fix(
     """Each answer maps to its error kind, naming the tool and the fix."""
     fake = FakeAzureDevOps()
     fake.answer_all = httpx.Response(status, headers=headers, json={"message": "x"})
-    with pytest.raises(error) as caught:
-        connect(fake).create_ticket(draft())
-    message = str(caught.value)
+    message = str(raised_by(lambda: connect(fake).create_ticket(draft()), error))
     assert "Azure DevOps" in message and "'boards'" in message and fix in message
 
 
@@ -39,9 +38,8 @@ def test_a_429_waits_as_long_as_retry_after_says() -> None:
     """Throttling carries its Retry-After seconds to the queue."""
     fake = FakeAzureDevOps()
     fake.answer_all = httpx.Response(429, headers={"Retry-After": "7"})
-    with pytest.raises(RetryableError) as caught:
-        connect(fake).find_by_correlation("m-1")
-    assert caught.value.retry_after == 7.0
+    lookup = connect(fake).find_by_correlation
+    assert raised_by(lambda: lookup("m-1"), RetryableError).retry_after == 7.0
 
 
 def test_a_time_out_is_retryable() -> None:

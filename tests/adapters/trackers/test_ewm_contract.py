@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable
 
 import pytest
 
-from adapters.trackers.ewm import EwmTracker
 from mailroom.errors import RetryableError
-from mailroom.models import CommentDraft, TicketRef
+from mailroom.models import CommentDraft
 from tests.adapters.trackers.contract import (
     CONTRACT,
     TrackerUnderTest,
@@ -24,17 +22,13 @@ from tests.adapters.trackers.fake_ewm import (
     FakeEwm,
     connect,
 )
-
-
-def deliver(tracker: EwmTracker, correlation_id: str) -> TicketRef:
-    """Open a ticket the way the deliver stage does, retrying as its queue."""
-    for _ in range(20):
-        try:
-            found = tracker.find_by_correlation(correlation_id)
-            return found or tracker.create_ticket(draft(correlation_id))
-        except RetryableError:
-            continue
-    raise AssertionError("the ticket never opened")
+from tests.adapters.trackers.runners import (
+    MAIL_TEXTS,
+    deliver,
+    event_recorded_twice,
+    keys_through_outage,
+    logs_of_a_ticket_life,
+)
 
 
 @pytest.mark.parametrize("auth", ["form", "basic"])
@@ -77,9 +71,7 @@ def test_tickets_arrive_once_after_ewm_answered_503_for_a_while() -> None:
     """Three mails through a 503 spell give three work items, none doubled."""
     fake = FakeEwm()
     fake.unavailable = 9
-    tracker = connect(fake)
-    keys = [deliver(tracker, f"m-{n}").key for n in range(3)]
-    assert keys == ["EWM-1", "EWM-2", "EWM-3"]
+    assert keys_through_outage(connect(fake)) == ["EWM-1", "EWM-2", "EWM-3"]
     assert len(fake.items) == 3
 
 
@@ -108,11 +100,7 @@ def test_a_file_is_uploaded_to_the_project_area_and_linked() -> None:
 def test_an_event_is_recorded_once_as_an_internal_note() -> None:
     """record_event adds one internal note per event and detail."""
     fake = FakeEwm()
-    tracker = connect(fake)
-    key = tracker.create_ticket(draft()).key
-    for _ in range(2):
-        tracker.record_event(key, "acknowledgement-sent", {"message_id": "<a@b>"})
-    [(text, public)] = fake.comments(key)
+    [(text, public)] = event_recorded_twice(connect(fake), fake)
     assert text.startswith("Internal note:") and not public
 
 
@@ -120,11 +108,6 @@ def test_the_logs_carry_no_mail_text_addresses_or_password(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A ticket's life logs ids and outcomes only."""
-    caplog.set_level(logging.DEBUG)
-    tracker = connect(FakeEwm())
-    key = tracker.create_ticket(draft(severity="Catastrophic")).key
-    tracker.add_comment(key, CommentDraft(correlation_id="c", body="Rebooted it."))
-    tracker.attach(key, attachment("scanner.log", b"x"), b"x")
-    logged = " ".join(f"{r.getMessage()} {vars(r)}" for r in caplog.records)
-    for leak in ("Scanner in room 12", "09:10", "ada.lindqvist", "Rebooted", PASSWORD):
+    logged = logs_of_a_ticket_life(lambda: connect(FakeEwm()), caplog)
+    for leak in (*MAIL_TEXTS, PASSWORD):
         assert leak not in logged

@@ -7,10 +7,9 @@ import importlib
 import pytest
 
 from adapters.trackers.jira import JiraTracker, WebhookRejectedError, read_webhook
-from mailroom.config import Config, JiraConfig
+from mailroom.config import JiraConfig
 from mailroom.errors import RetryableError
-from mailroom.models import Address, CommentDraft, NormalizedMail, TicketDraft
-from mailroom.tool_replies import compose_comment_reply
+from mailroom.models import CommentDraft, TicketDraft
 from runtime.wiring import REMOTE_TRACKERS, build_tracker
 from tests.adapters.trackers.contract import attachment
 from tests.adapters.trackers.fake_jira import (
@@ -21,29 +20,17 @@ from tests.adapters.trackers.fake_jira import (
     settings,
     sign,
 )
-
-ADA = Address(email="ada@example.com", name="Ada Lindqvist")
-MAIL = NormalizedMail(
-    message_id="<m-1@example.com>",
-    subject="Scanner offline",
-    sender=ADA,
-    to=[Address(email="support@example.com")],
-    cc=[Address(email="bo@example.com")],
-    text_body="The scanner in room 12 stopped.",
+from tests.adapters.trackers.life import (
+    ADA,
+    config_with,
+    mail_draft,
+    reply_all,
 )
-MARKER = ("X-Mailroom-Id", "reply-1")
 
 
 def draft() -> TicketDraft:
     """Return the draft of MAIL with three mapped fields, one invalid."""
-    fields = {"severity": "High", "site": "Rome", "parts": "Printers"}
-    return TicketDraft(
-        correlation_id="m-1",
-        summary=MAIL.subject,
-        description=MAIL.text_body,
-        requester=ADA,
-        fields=fields,
-    )
+    return mail_draft({"severity": "High", "site": "Rome", "parts": "Printers"})
 
 
 def opened(jira: FakeJira) -> tuple[JiraTracker, str]:
@@ -93,14 +80,7 @@ def test_an_agent_comment_comes_back_as_a_reply_all_under_the_mail(
     [event] = read_webhook(section(deployment), "jira", sign(body), body)
     ref = tracker.find_by_correlation("m-1")
     assert ref is not None and event.body == "Replaced the cable."
-    reply = compose_comment_reply(
-        event, MAIL, ref, "reply_all", ["support@example.com"], "<r-1@x>", MARKER
-    )
-    assert reply is not None and reply.in_reply_to == "<m-1@example.com>"
-    assert [a.email for a in reply.to + reply.cc] == [
-        "ada@example.com",
-        "bo@example.com",
-    ]
+    assert reply_all(event, ref) == ["ada@example.com", "bo@example.com"]
 
 
 def test_a_forged_comment_webhook_sends_nothing() -> None:
@@ -125,13 +105,7 @@ def test_a_create_retried_after_a_crash_finds_the_issue() -> None:
 
 def test_wiring_builds_the_adapter_and_reads_its_webhooks() -> None:
     """runtime.wiring finds build_tracker and read_webhook in the module."""
-    config = Config.model_validate(
-        {
-            "mailboxes": [{"address": "support@example.com"}],
-            "trackers": {"jira": settings()},
-            "routes": [{"name": "all", "tools": ["jira"]}],
-        }
-    )
+    config = config_with("jira", settings())
     jira = config.trackers["jira"]
     assert isinstance(jira, JiraConfig)
     assert isinstance(build_tracker("jira", jira, config), JiraTracker)

@@ -10,6 +10,7 @@ from mailroom.errors import PermanentError, RetryableError
 from mailroom.models import CommentDraft
 from tests.adapters.trackers.contract import REQUESTER, attachment, draft
 from tests.adapters.trackers.fake_jira import FakeJira, JiraProbe, connect
+from tests.adapters.trackers.runners import event_recorded_twice, logged_text
 
 
 def test_cloud_searches_with_search_jql_and_data_center_with_search() -> None:
@@ -77,11 +78,7 @@ def test_a_link_is_made_once_with_the_relates_type() -> None:
 def test_events_are_internal_comments_recorded_once() -> None:
     """record_event adds a role-restricted note, and a replay adds nothing."""
     jira = FakeJira()
-    tracker = connect(jira)
-    key = tracker.create_ticket(draft()).key
-    for _ in range(2):
-        tracker.record_event(key, "acknowledgement-sent", {"message_id": "<a@b>"})
-    (note,) = JiraProbe(jira, {}).comments(key)
+    (note,) = event_recorded_twice(connect(jira), JiraProbe(jira, {}))
     assert note[1] is False and "Mailroom recorded acknowledgement-sent" in note[0]
 
 
@@ -109,7 +106,7 @@ def test_no_subject_body_address_or_secret_is_logged(
         tracker.create_ticket(draft(severity="Urgent"))
     key = tracker.create_ticket(draft(severity="Urgent")).key
     tracker.add_comment(key, CommentDraft(correlation_id="c", body="Rebooted it."))
-    logged = " ".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
+    logged = logged_text(caplog)
     for secret in ("Scanner", "room 12", "Rebooted", "ada.lindqvist", "Urgent"):
         assert secret not in logged
     assert "token-cloud" not in logged and "jira.issue_created" in logged

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from adapters.trackers.servicenow import ServiceNowTracker, read_webhook
-from mailroom.config import Config, ServiceNowConfig
+from mailroom.config import ServiceNowConfig
 from mailroom.errors import RetryableError
-from mailroom.models import Address, CommentDraft, NormalizedMail, TicketDraft
+from mailroom.models import CommentDraft, TicketDraft
 from mailroom.tool_replies import compose_comment_reply
 from runtime.wiring import build_tracker
 from tests.adapters.trackers.contract import attachment
@@ -20,30 +20,21 @@ from tests.adapters.trackers.fake_servicenow import (
     signed,
     tracker,
 )
+from tests.adapters.trackers.life import (
+    ADA,
+    MAIL,
+    MARKER,
+    config_with,
+    mail_draft,
+    reply_all,
+)
 
 NOW = datetime(2024, 5, 1, 9, 30, tzinfo=UTC)
-ADA = Address(email="ada@example.com", name="Ada Lindqvist")
-MAIL = NormalizedMail(
-    message_id="<m-1@example.com>",
-    subject="Scanner offline",
-    sender=ADA,
-    to=[Address(email="support@example.com")],
-    cc=[Address(email="bo@example.com")],
-    text_body="The scanner in room 12 stopped.",
-)
-MARKER = ("X-Mailroom-Id", "reply-1")
 
 
 def draft() -> TicketDraft:
     """Return the draft of MAIL with three mapped fields, one invalid."""
-    fields = {"urgency": "High", "impact": "Huge", "category": "network"}
-    return TicketDraft(
-        correlation_id="m-1",
-        summary=MAIL.subject,
-        description=MAIL.text_body,
-        requester=ADA,
-        fields=fields,
-    )
+    return mail_draft({"urgency": "High", "impact": "Huge", "category": "network"})
 
 
 def opened(fake: FakeServiceNow) -> tuple[ServiceNowTracker, str]:
@@ -87,14 +78,7 @@ def test_an_agent_comment_comes_back_as_a_reply_all_under_the_mail() -> None:
     [event] = read_webhook(section(), "snow", *signed(body, NOW), NOW)
     ref = snow.find_by_correlation("m-1")
     assert ref is not None
-    reply = compose_comment_reply(
-        event, MAIL, ref, "reply_all", ["support@example.com"], "<r-1@x>", MARKER
-    )
-    assert reply is not None and reply.in_reply_to == "<m-1@example.com>"
-    assert [a.email for a in reply.to + reply.cc] == [
-        "ada@example.com",
-        "bo@example.com",
-    ]
+    assert reply_all(event, ref) == ["ada@example.com", "bo@example.com"]
 
 
 def test_mailroom_comment_echoed_by_the_rule_is_not_mailed() -> None:
@@ -125,13 +109,7 @@ def test_a_create_retried_after_a_crash_finds_the_record() -> None:
 
 def test_wiring_builds_the_adapter_and_reads_its_webhooks() -> None:
     """runtime.wiring finds build_tracker and read_webhook in the module."""
-    config = Config.model_validate(
-        {
-            "mailboxes": [{"address": "support@example.com"}],
-            "trackers": {"snow": settings()},
-            "routes": [{"name": "all", "tools": ["snow"]}],
-        }
-    )
+    config = config_with("snow", settings())
     snow = config.trackers["snow"]
     headers, body = signed(b'{"event": "status", "number": "INC1", "sys_id": "1"}', NOW)
     assert isinstance(snow, ServiceNowConfig)

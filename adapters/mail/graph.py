@@ -77,7 +77,11 @@ class GraphMailbox:
         self._sent: OrderedDict[tuple[str, str], bool] = OrderedDict()
 
     def fetch_message(self, mailbox: str, item_id: str) -> FetchedMail:
-        """Fetch one mail by its immutable id; raise MessageNotFoundError."""
+        """Fetch one mail by its immutable id; raise MessageNotFoundError.
+
+        One GET of the MIME. The item's folder is left empty: the caller
+        knows it from the change that named the mail.
+        """
         from adapters.mail.graph_messages import fetch_message
 
         return self._run(

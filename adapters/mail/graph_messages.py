@@ -1,10 +1,12 @@
-"""Fetch a mail as MIME with its mailbox facts, and send MIME mail.
+"""Fetch a mail as MIME in one GET, and send MIME mail.
 
-A fetch is two GETs, sent at once: `$value` (the MIME, attachments
-included) and a `$select` of the facts MIME lacks (conversationId,
-parentFolderId, receivedDateTime). Graph serves MIME only raw, on `$value`,
-so one response cannot carry both. The MIME is read as a stream into one
-buffer and refused past `max_bytes`: memory stays bounded by the limit.
+A fetch is one GET of `$value`: the MIME, attachments included, an attached
+Outlook item among them as message/rfc822. What a `$select` would add comes
+from elsewhere: the folder from the change that named the mail, the time of
+arrival from the MIME's Received headers, and the thread from the
+Thread-Index header Exchange stamps (Graph's conversationId is left out).
+The MIME is read as a stream into one buffer and refused past `max_bytes`:
+memory stays bounded by the limit.
 
 Mail goes out as MIME through sendMail (Content-Type text/plain, base64):
 Graph sets only X- headers on a JSON message, and acknowledgements carry
@@ -13,11 +15,13 @@ Auto-Submitted, In-Reply-To, References and Mailroom's own Message-ID.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import logging
-from dataclasses import dataclass
-from datetime import datetime
+import re
+from datetime import UTC, datetime
+from email import policy
+from email.parser import BytesHeaderParser
+from email.utils import parsedate_to_datetime
 
 import httpx
 from kiota_abstractions.base_request_configuration import RequestConfiguration
@@ -37,67 +41,69 @@ from mailroom.models import FetchedMail, MailboxItem, OutgoingMail
 
 logger = logging.getLogger(__name__)
 
-FACTS = ["conversationId", "parentFolderId", "receivedDateTime"]
 SENT_ITEMS = "SentItems"
-
-
-@dataclass(frozen=True)
-class MailFacts:
-    """What Graph says about a mail that its MIME does not."""
-
-    conversation_id: str | None
-    folder: str
-    received: datetime | None
+# The port does not pass the folder: the caller has it from the change.
+UNKNOWN_FOLDER = ""
+HEADER_END = re.compile(rb"\r?\n\r?\n")
 
 
 async def fetch_message(
     session: GraphSession, mailbox: str, item_id: str, max_bytes: int
 ) -> FetchedMail:
-    """Fetch one mail's MIME and facts; raise MessageNotFoundError if gone."""
-    facts, raw = await asyncio.gather(
-        session.call(
-            mailbox, "read a mail", lambda: read_facts(session, mailbox, item_id)
-        ),
-        session.call(
+    """Fetch one mail's MIME in one GET; raise MessageNotFoundError if gone."""
+    try:
+        raw = await session.call(
             mailbox,
             "read a mail",
             lambda: read_mime(session, mailbox, item_id, max_bytes),
-        ),
-        return_exceptions=True,
-    )
-    for outcome in (facts, raw):
-        if isinstance(outcome, GraphRefusedError) and outcome.failure.status == 404:
-            raise MessageNotFoundError(
-                f"item {item_id} is no longer in the mailbox; it was deleted or "
-                "moved out of it"
-            ) from outcome
-        if isinstance(outcome, BaseException):
-            raise outcome
+        )
+    except GraphRefusedError as exc:
+        if exc.failure.status != 404:
+            raise
+        raise MessageNotFoundError(
+            f"item {item_id} is no longer in the mailbox; it was deleted or "
+            "moved out of it"
+        ) from exc
 
-    assert isinstance(facts, MailFacts) and isinstance(raw, bytes)
     item = MailboxItem(
         mailbox=mailbox,
-        folder=facts.folder,
+        folder=UNKNOWN_FOLDER,
         item_id=item_id,
-        conversation_id=facts.conversation_id,
-        received_at=facts.received,
+        received_at=parse_received_at(raw),
     )
     return FetchedMail(item=item, raw=raw)
 
 
-async def read_facts(session: GraphSession, mailbox: str, item_id: str) -> MailFacts:
-    """GET the message with `$select` of the facts MIME lacks."""
-    message = session.client.users.by_user_id(mailbox).messages.by_message_id(item_id)
-    query = message.MessageItemRequestBuilderGetQueryParameters(select=FACTS)
-    config = RequestConfiguration(query_parameters=query)
+def parse_received_at(raw: bytes) -> datetime | None:
+    """Return when a mail arrived, from its MIME headers, in UTC.
 
-    facts = await session.send_json(message.to_get_request_information(config))
-    received = _text(facts.get("receivedDateTime"))
-    return MailFacts(
-        conversation_id=_text(facts.get("conversationId")),
-        folder=_text(facts.get("parentFolderId")) or "",
-        received=datetime.fromisoformat(received) if received else None,
-    )
+    Each hop puts its Received header on top, so the first one that holds
+    a date is the newest: Exchange's own delivery. Mail that never crossed
+    a hop (what the mailbox sent, in Sent Items) has only its Date.
+    """
+    end = HEADER_END.search(raw)
+    head = raw[: end.end()] if end else raw
+    headers = BytesHeaderParser(policy=policy.compat32).parsebytes(head)
+
+    stamps = [
+        str(value).rpartition(";")[2] for value in headers.get_all("Received", [])
+    ]
+    for text in [*stamps, str(headers.get("Date", ""))]:
+        moment = _parse_date(text)
+        if moment is not None:
+            return moment
+    return None
+
+
+def _parse_date(text: str) -> datetime | None:
+    """Read an RFC 5322 date; one without a zone is taken as UTC."""
+    try:
+        moment = parsedate_to_datetime(" ".join(text.split()))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 async def read_mime(
@@ -174,10 +180,6 @@ async def was_sent(session: GraphSession, mailbox: str, message_id: str) -> bool
         lambda: session.send_json(messages.to_get_request_information(config)),
     )
     return bool(found.get("value"))
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
 
 
 def is_ambiguous(exc: BaseException) -> bool:

@@ -99,6 +99,10 @@ class FakeGraph:
             if not method or r.method == method
         ]
 
+    def calls(self) -> list[tuple[str, str]]:
+        """Return each request's method and decoded path, oldest first."""
+        return [(r.method, "/".join(segments(r))) for r in self.requests]
+
     def deliver(self, mailbox: str, raw: bytes, folder: str = "Inbox") -> str:
         """Store a mail in a folder, notify the subscribers; return its id."""
         item_id = self.store.add(mailbox, folder, raw, self.now())
@@ -181,8 +185,8 @@ class FakeGraph:
         rest, method = parts[3:], request.method
         if method == "POST" and rest == ["sendMail"]:
             return self._send(request, mailbox)
-        if method == "GET" and rest[0] == "messages" and len(rest) in (2, 3):
-            return self.store.read(rest[1], raw=rest[2:] == ["$value"])
+        if method == "GET" and rest[0] == "messages" and rest[2:] == ["$value"]:
+            return self.store.read(rest[1])
         if method == "GET" and rest[0] == "mailFolders" and len(rest) == 2:
             return httpx.Response(200, json={"id": "AAMkFolder" + rest[1]})
         if method == "GET" and rest[0] == "mailFolders" and rest[2:] == ["messages"]:

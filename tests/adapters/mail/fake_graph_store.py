@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -31,14 +30,13 @@ def new_item_id() -> str:
 
 @dataclass
 class StoredMail:
-    """One mail in a folder, with the facts its JSON form adds."""
+    """One mail in a folder, with the time it arrived."""
 
     item_id: str
     mailbox: str
     folder: str
     raw: bytes
     received: datetime
-    facts: dict[str, Any] | None = None
 
 
 @dataclass
@@ -59,11 +57,10 @@ class FakeMailStore:
         raw: bytes,
         received: datetime,
         item_id: str | None = None,
-        facts: dict[str, Any] | None = None,
     ) -> str:
         """Store a mail; return its id."""
         item_id = item_id or new_item_id()
-        self.mails[item_id] = StoredMail(item_id, mailbox, folder, raw, received, facts)
+        self.mails[item_id] = StoredMail(item_id, mailbox, folder, raw, received)
         self.log.append((mailbox.lower(), folder.lower(), item_id))
         return item_id
 
@@ -91,16 +88,14 @@ class FakeMailStore:
         """Return the address a path names by user id or address."""
         return self.users.get(segment, segment)
 
-    def read(self, item_id: str, raw: bool) -> httpx.Response:
-        """Answer GET message (JSON facts) or GET message/$value (MIME)."""
+    def read(self, item_id: str) -> httpx.Response:
+        """Answer GET message/$value: the MIME, as text/plain."""
         mail = self.mails.get(item_id)
         if mail is None:
             return httpx.Response(404, json={"error": GONE})
-        if raw:
-            return httpx.Response(
-                200, content=mail.raw, headers={"Content-Type": "text/plain"}
-            )
-        return httpx.Response(200, json=mail.facts or self._facts(mail))
+        return httpx.Response(
+            200, content=mail.raw, headers={"Content-Type": "text/plain"}
+        )
 
     def find(self, mailbox: str, folder: str, query: str) -> httpx.Response:
         """Answer a `$filter=internetMessageId eq '...'` listing of a folder."""
@@ -172,21 +167,6 @@ class FakeMailStore:
             if mail.mailbox.lower() == mailbox.lower()
             and mail.folder.lower() == folder.lower()
         ]
-
-    def _facts(self, mail: StoredMail) -> dict[str, Any]:
-        user = self.user_id(mail.mailbox)
-        root = (_header(mail.raw, "References") or "").split()[:1]
-        seed = (root or [_header(mail.raw, "Message-ID") or mail.item_id])[0]
-        digest = hashlib.sha256(seed.encode()).hexdigest()[:24]
-        context = f"$metadata#users('{user}')/messages/$entity"
-        return {
-            "@odata.context": f"https://graph.microsoft.com/v1.0/{context}",
-            "@odata.etag": 'W/"CQAAABYAAAB0"',
-            "id": mail.item_id,
-            "conversationId": "AAQkAGI2" + digest,
-            "parentFolderId": "AAMkFolder" + mail.folder,
-            "receivedDateTime": graph_time(mail.received),
-        }
 
 
 def _header(raw: bytes, name: str) -> str | None:

@@ -49,7 +49,6 @@ def case15(tmp_path: Path) -> Iterator[GraphPipeline]:
         mime_of(message),
         pipeline.clock.now(),
         message["id"],
-        message,
     )
     yield pipeline
     pipeline.close()
@@ -75,7 +74,6 @@ def move_a_to_b(pipeline: GraphPipeline) -> None:
         mime_of(message),
         pipeline.clock.now(),
         message["id"],
-        message,
     )
 
 

@@ -18,6 +18,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from pydantic import SecretStr
 
 from adapters.mail.graph_client import build_credential
 from mailroom.config import GraphConfig, parse_config
@@ -74,13 +75,18 @@ def test_a_secret_and_a_certificate_together_are_refused() -> None:
     """The app signs in one way; both ways at once is a configuration error."""
     with pytest.raises(ValueError, match="both client_secret and certificate_path"):
         GraphConfig(
-            tenant_id="t", client_id="c", client_secret="s", certificate_path="p"
+            tenant_id="t",
+            client_id="c",
+            client_secret=SecretStr("s"),
+            certificate_path="p",
         )
 
 
 def test_the_secret_is_masked() -> None:
     """The client secret never shows in repr."""
-    config = GraphConfig(tenant_id="t", client_id="c", client_secret="hunter22")
+    config = GraphConfig(
+        tenant_id="t", client_id="c", client_secret=SecretStr("hunter22")
+    )
 
     assert "hunter22" not in repr(config)
 
@@ -88,7 +94,7 @@ def test_the_secret_is_masked() -> None:
 def test_a_client_secret_signs_in_as_the_app() -> None:
     """A client secret makes a ClientSecretCredential."""
     credential = build_credential(
-        GraphConfig(tenant_id="t", client_id="c", client_secret="s")
+        GraphConfig(tenant_id="t", client_id="c", client_secret=SecretStr("s"))
     )
 
     assert isinstance(credential, ClientSecretCredential)

@@ -128,6 +128,7 @@ def test_a_429_storm_loses_and_doubles_nothing(pipeline: GraphPipeline) -> None:
 
     pipeline.drain()
 
-    assert pipeline.graph.throttle.answered > 4 and pipeline.retries > 0
+    # Queue waits are capped at 60 s: three minutes take three rounds at least.
+    assert pipeline.graph.throttle.answered >= 3 and pipeline.retries >= 3
     assert len(pipeline.tracker.tickets) == 4 and len(pipeline.sent()) == 4
     assert pipeline.poison == [] and max(pipeline.waits) <= 60

@@ -4,16 +4,30 @@ from __future__ import annotations
 
 import base64
 import logging
+from collections.abc import Iterator
 from email import message_from_bytes, policy
+from pathlib import Path
 
 import pytest
 
+from mailroom.config import MailboxConfig
 from tests.adapters.mail.conftest import mime
-from tests.adapters.mail.graph_pipeline import GraphPipeline
+from tests.adapters.mail.graph_pipeline import HELPDESK, GraphPipeline, graph_config
 
 SUBJECT = "Scanner jams on tray two"
 SENDER = "bob.quill@example.com"
 BODY = "Every third sheet folds in half."
+
+
+@pytest.fixture
+def inbox_only(tmp_path: Path) -> Iterator[GraphPipeline]:
+    """Yield the pipeline watching the helpdesk's Inbox alone, subscribed."""
+    watched = [MailboxConfig(address=HELPDESK, folders=["Inbox"])]
+    config = graph_config().model_copy(update={"mailboxes": watched})
+    running = GraphPipeline(tmp_path, config)
+    running.subscribe()
+    yield running
+    running.close()
 
 
 def requests_for(pipeline: GraphPipeline, item_id: str) -> list[str]:
@@ -30,16 +44,33 @@ def sent_message(pipeline: GraphPipeline, index: int = -1) -> str:
     return str(sent["Message-ID"])
 
 
-def test_a_new_mail_costs_two_gets_and_one_post(pipeline: GraphPipeline) -> None:
+def test_a_new_mail_costs_one_get_and_one_post(inbox_only: GraphPipeline) -> None:
     """Notification, fetch with its attachment, ticket, one acknowledgement."""
-    raw = mime(SUBJECT, SENDER, attachment=b"%PDF-1.7 a small log")
+    pipeline = inbox_only
+    before = len(pipeline.graph.requests)
 
-    item_id = pipeline.deliver(raw)
+    item_id = pipeline.deliver(mime(SUBJECT, SENDER, attachment=b"%PDF-1.7 a log"))
 
     [ticket] = pipeline.tracker.tickets.values()
     assert list(ticket.files) == ["log.pdf"]
-    assert len(requests_for(pipeline, item_id)) == 2
-    assert len(pipeline.sent()) == 1
+    assert pipeline.graph.calls()[before:] == [
+        ("GET", f"v1.0/users/{HELPDESK}/messages/{item_id}/$value"),
+        ("POST", f"v1.0/users/{HELPDESK}/sendMail"),
+    ]
+
+
+def test_the_acknowledgement_in_sent_items_costs_one_get_and_no_ticket(
+    pipeline: GraphPipeline,
+) -> None:
+    """Watching Sent Items, Mailroom fetches its own copy once, then skips it."""
+    before = len(pipeline.graph.requests)
+
+    pipeline.deliver(mime(SUBJECT, SENDER, attachment=b"%PDF-1.7 a log"))
+
+    made = [(verb, path.rsplit("/")[-1]) for verb, path in pipeline.graph.calls()]
+    own_copy = ("GET", "$value")
+    assert made[before:] == [("GET", "$value"), ("POST", "sendMail"), own_copy]
+    assert len(pipeline.tracker.tickets) == 1
 
 
 def test_a_reply_to_the_acknowledgement_becomes_a_comment(
@@ -57,7 +88,7 @@ def test_a_reply_to_the_acknowledgement_becomes_a_comment(
     [ticket] = pipeline.tracker.tickets.values()
     [comment] = ticket.comments
     assert comment.body.startswith("Also tray one.")
-    assert len(requests_for(pipeline, item_id)) == 2 and len(pipeline.sent()) == 1
+    assert len(requests_for(pipeline, item_id)) == 1 and len(pipeline.sent()) == 1
 
 
 def test_a_notification_sent_twice_fetches_once(pipeline: GraphPipeline) -> None:
@@ -67,7 +98,7 @@ def test_a_notification_sent_twice_fetches_once(pipeline: GraphPipeline) -> None
     pipeline.graph.notify("helpdesk@example.org", "Inbox", item_id, "created")
     pipeline.drain()
 
-    assert len(requests_for(pipeline, item_id)) == 2
+    assert len(requests_for(pipeline, item_id)) == 1
     assert len(pipeline.tracker.tickets) == 1
 
 
@@ -95,4 +126,5 @@ def test_every_request_of_a_mails_life_asks_for_immutable_ids(
 
     prefer = {r.headers.get("Prefer") for r in pipeline.graph.requests}
     assert prefer == {'IdType="ImmutableId"'}
-    assert len(pipeline.graph.requests) > 8
+    ends = {path.rsplit("/", 1)[-1] for _, path in pipeline.graph.calls()}
+    assert {"subscriptions", "delta()", "$value", "sendMail"} <= ends

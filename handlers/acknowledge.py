@@ -27,6 +27,7 @@ def handle_ack(request: AckRequest, services: Services) -> list[AckRequest]:
         if record is None or not record.acknowledge:
             unit.outcome = "not-wanted"
             return []
+        unit.note(mailbox=record.mailbox)
         if not services.config.acknowledgement.enabled:
             unit.outcome = "disabled"
             return []

@@ -45,6 +45,7 @@ def handle_delivery(request: DeliveryRequest, services: Services) -> list[AckReq
                 f"no ingest record for mail {request.mail_key}; replay its "
                 "mail-changes message first"
             )
+        unit.note(mailbox=record.mailbox)
 
         done = ledger.delivery(record.key, request.tool)
         if done is not None and request.action != "event":

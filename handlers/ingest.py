@@ -45,6 +45,7 @@ def handle_change(change: MailChange, services: Services) -> list[DeliveryReques
     mailbox = resolve_mailbox(change, ledger)
     with unit_of_work(logger, "ingest.change", item_id=change.item_id) as unit:
         unit.note(change_type=change.change_type, source=change.source)
+        unit.note(mailbox=mailbox)
         if change.change_type == "deleted":
             unit.outcome = "ignored"
             return []

@@ -16,7 +16,8 @@ from handlers.deliver import load_mail
 from handlers.ledger import Ledger, ThreadRow, TicketState
 from handlers.observe import unit_of_work
 from handlers.services import Services
-from mailroom.models import OutgoingMail, TicketRef
+from mailroom.errors import PermanentError
+from mailroom.models import NormalizedMail, OutgoingMail, TicketRef
 from mailroom.tool_events import ToolEvent
 from mailroom.tool_replies import compose_comment_reply, compose_new_ticket_mail
 
@@ -47,13 +48,17 @@ def handle_tool_event(event: ToolEvent, services: Services) -> list[Any]:
 def reply_to_comment(event: ToolEvent, services: Services, ledger: Ledger) -> str:
     """Send a tool comment under the mail its ticket came from."""
     row = ledger.ticket(event.tool, event.ticket_key)
-    record = ledger.mail(row.mail_key) if row else None
-    if row is None or record is None:
+    if row is None:
+        return "not-from-mail"
+    record = ledger.mail(row.mail_key)
+    mailbox = record.mailbox if record else services.config.mailboxes[0].address
+    try:
+        mail = load_mail(row.mail_key, services)
+    except PermanentError:
         return "not-from-mail"
 
-    mail = load_mail(record.key, services)
     section = services.config.trackers[event.tool]
-    ticket = ticket_ref(event, ledger, record.key)
+    ticket = ticket_ref(event, ledger, row.mail_key)
     outgoing = compose_comment_reply(
         event,
         mail,
@@ -61,11 +66,11 @@ def reply_to_comment(event: ToolEvent, services: Services, ledger: Ledger) -> st
         section.reply_on_modify,
         [box.address for box in services.config.mailboxes],
         event_message_id(event, services),
-        marker(services, record.key),
+        marker(services, row.mail_key),
     )
     if outgoing is None:
         return "not-mailed"
-    send_in_thread(outgoing, record.mailbox, row, event.tool, services, ledger)
+    send_in_thread(outgoing, mailbox, row, event.tool, services, ledger)
     return "replied"
 
 
@@ -95,10 +100,27 @@ def mail_new_ticket(event: ToolEvent, services: Services, ledger: Ledger) -> str
     row = ThreadRow(
         key=event.ticket_key, subject=summary, mail_key=f"tool-{event.event_id}"
     )
+    remember_requester(row.mail_key, outgoing, event, services)
     ledger.save_ticket(event.tool, row)
     mailbox = services.config.mailboxes[0].address
     send_in_thread(outgoing, mailbox, row, event.tool, services, ledger)
     return "mailed"
+
+
+def remember_requester(
+    mail_key: str, outgoing: OutgoingMail, event: ToolEvent, services: Services
+) -> None:
+    """Store the thread a ticket opened in the tool has by mail.
+
+    Later comments on that ticket are answered under this mail, to the
+    requester, as for a ticket that came from mail.
+    """
+    thread = NormalizedMail(
+        message_id=outgoing.message_id,
+        subject=outgoing.subject,
+        sender=event.requester,
+    )
+    services.blobs.put(f"mail/{mail_key}.json", thread.model_dump_json().encode())
 
 
 def send_in_thread(

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from handlers.observe import unit_of_work
 from handlers.webhooks import HttpAnswer
-from mailroom.errors import PermanentError
+from mailroom.errors import MalformedInputError, PermanentError
 from mailroom.tool_events import ToolEvent
 
 logger = logging.getLogger(__name__)
@@ -29,6 +29,10 @@ def accept_tool_webhook(
             return HttpAnswer(status=404, body="no tool with webhooks by that name")
         try:
             events = reader(headers, body)
+        except MalformedInputError as exc:
+            unit.outcome = "malformed"
+            unit.note(error=type(exc).__name__)
+            return HttpAnswer(status=400, body="the event could not be read")
         except PermanentError as exc:
             unit.outcome = "refused"
             unit.note(error=type(exc).__name__)

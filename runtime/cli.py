@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -53,7 +54,7 @@ def describe_os_error(exc: OSError) -> str:
 def read_config(path: Path | None) -> Config:
     """Load the configuration or exit with its problems."""
     try:
-        return wiring.load_config(path)
+        return wiring.load_config(path, os.environ)
     except ConfigurationError as exc:
         raise click.ClickException(str(exc)) from None
 

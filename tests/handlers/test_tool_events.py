@@ -141,3 +141,25 @@ def test_a_reply_after_the_tool_closed_the_ticket_reopens_it(tmp_path: Path) -> 
     p.deliver(answer.as_bytes())
     [ticket] = p.tracker.tickets.values()
     assert "reopen-requested" in ticket.events
+
+
+def test_a_comment_on_a_ticket_opened_in_the_tool_reaches_its_requester(
+    tmp_path: Path,
+) -> None:
+    """After the new-ticket mail, the tool's comments follow in its thread."""
+    p = pipeline(tmp_path)
+    created = ToolEvent(
+        tool="local",
+        kind="created",
+        ticket_key="HELP-9",
+        event_id="i-9",
+        requester=Address(email="bo@example.com"),
+        summary="Replace the projector lamp in room 4",
+    )
+    handle_tool_event(created, p.services)
+    handle_tool_event(comment("c-9", ticket_key="HELP-9"), p.services)
+
+    [new_mail] = [m for m in p.sent() if m["Subject"].startswith("[HELP-9]")]
+    [reply] = [m for m in replies(p) if "HELP-9" in m["Subject"]]
+    assert reply["To"].addresses[0].addr_spec == "bo@example.com"
+    assert reply["In-Reply-To"] == new_mail["Message-ID"]

@@ -63,6 +63,7 @@ from adapters.trackers.azure_devops_text import (
 )
 from adapters.trackers.http_errors import json_body
 from adapters.trackers.markers import event_note
+from adapters.trackers.payloads import mapping
 from adapters.trackers.signatures import WebhookRejectedError
 from mailroom.config import AzureDevOpsConfig, TrackerConfig
 from mailroom.errors import ConfigurationError, PermanentError
@@ -239,7 +240,7 @@ class AzureDevOpsTracker:
             )
             comments = answer.get("comments")
             for comment in comments if isinstance(comments, list) else []:
-                texts.append(str(_mapping(comment).get("text") or ""))
+                texts.append(str(mapping(comment).get("text") or ""))
             token = answer.get("continuationToken")
             if not isinstance(token, str) or not token:
                 break
@@ -255,7 +256,7 @@ class AzureDevOpsTracker:
             params={"$expand": "relations"},
         )
         relations = answer.get("relations")
-        return [_mapping(r) for r in relations] if isinstance(relations, list) else []
+        return [mapping(r) for r in relations] if isinstance(relations, list) else []
 
     def _upload_and_link(self, item: int, filename: str, data: bytes) -> None:
         """Upload a file to the attachment store, then link it to the item."""
@@ -314,8 +315,3 @@ def build_tracker(
         )
     client = http if http is not None else httpx.Client(timeout=TIMEOUT)
     return AzureDevOpsTracker(name, section, client)
-
-
-def _mapping(value: Any) -> dict[str, Any]:
-    """Return `value` if it is a JSON object, else an empty one."""
-    return value if isinstance(value, dict) else {}

@@ -21,7 +21,6 @@ Other event types are accepted and yield nothing.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping
 from email.utils import parseaddr
@@ -32,6 +31,7 @@ from adapters.trackers.azure_devops_text import (
     work_item_url,
 )
 from adapters.trackers.markers import INTERNAL_NOTE, MARKER_PREFIX, TAG_PREFIX
+from adapters.trackers.payloads import load_object, mapping, text_or_none
 from adapters.trackers.signatures import (
     WebhookRejectedError,
     basic_credentials,
@@ -83,8 +83,8 @@ def _commented(
     name: str, section: AzureDevOpsConfig, payload: dict[str, Any]
 ) -> list[ToolEvent]:
     """Read a `workitem.commented` event."""
-    resource = _mapping(payload.get("resource"))
-    fields = _mapping(resource.get("fields"))
+    resource = mapping(payload.get("resource"))
+    fields = mapping(resource.get("fields"))
     history = str(fields.get("System.History") or "")
     text = _MARKER_TEXT.sub("", html_to_text(history)).strip()
     item = _item_id(resource.get("id"), name)
@@ -97,7 +97,7 @@ def _commented(
         author=_address(fields.get("System.ChangedBy")),
         body=text,
         public=not text.startswith(INTERNAL_NOTE),
-        summary=_text(fields.get("System.Title")),
+        summary=text_or_none(fields.get("System.Title")),
         origin="mailroom" if MARKER_PREFIX in history else "tool",
     )
     return [event]
@@ -107,8 +107,8 @@ def _created(
     name: str, section: AzureDevOpsConfig, payload: dict[str, Any]
 ) -> list[ToolEvent]:
     """Read a `workitem.created` event."""
-    resource = _mapping(payload.get("resource"))
-    fields = _mapping(resource.get("fields"))
+    resource = mapping(payload.get("resource"))
+    fields = mapping(resource.get("fields"))
     tags = [tag.strip() for tag in str(fields.get("System.Tags") or "").split(";")]
     requester_field = section.field_map.get("requester")
     item = _item_id(resource.get("id"), name)
@@ -121,8 +121,8 @@ def _created(
         author=_address(fields.get("System.CreatedBy")),
         body=html_to_text(str(fields.get("System.Description") or "")),
         requester=_address(fields.get(requester_field)) if requester_field else None,
-        summary=_text(fields.get("System.Title")),
-        status=_text(fields.get("System.State")),
+        summary=text_or_none(fields.get("System.Title")),
+        status=text_or_none(fields.get("System.State")),
         origin="mailroom" if any(t.startswith(TAG_PREFIX) for t in tags) else "tool",
     )
     return [event]
@@ -132,15 +132,15 @@ def _updated(
     name: str, section: AzureDevOpsConfig, payload: dict[str, Any]
 ) -> list[ToolEvent]:
     """Read a `workitem.updated` event; only a state change is an event."""
-    resource = _mapping(payload.get("resource"))
-    state = _mapping(_mapping(resource.get("fields")).get("System.State"))
-    new_state = _text(state.get("newValue"))
-    if new_state is None or new_state == _text(state.get("oldValue")):
+    resource = mapping(payload.get("resource"))
+    state = mapping(mapping(resource.get("fields")).get("System.State"))
+    new_state = text_or_none(state.get("newValue"))
+    if new_state is None or new_state == text_or_none(state.get("oldValue")):
         return []
 
-    revision = _mapping(resource.get("revision"))
+    revision = mapping(resource.get("revision"))
     item = _item_id(resource.get("workItemId") or revision.get("id"), name)
-    revised = _mapping(revision.get("fields"))
+    revised = mapping(revision.get("fields"))
     event = ToolEvent(
         tool=name,
         kind="status",
@@ -148,7 +148,7 @@ def _updated(
         ticket_url=work_item_url(section.organization_url, section.project, item),
         event_id=_event_id(payload, name),
         author=_address(resource.get("revisedBy") or revised.get("System.ChangedBy")),
-        summary=_text(revised.get("System.Title")),
+        summary=text_or_none(revised.get("System.Title")),
         status=new_state,
     )
     return [event]
@@ -163,18 +163,12 @@ _READERS: dict[str, Reader] = {
 
 def _load(body: bytes, name: str) -> dict[str, Any]:
     """Decode the JSON of a call that passed authentication."""
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedInputError(
-            f"a service hook call for tracker {name!r} is not JSON; check that "
-            "the subscription is a Web Hooks one"
-        ) from exc
-    if not isinstance(payload, dict):
-        raise MalformedInputError(
-            f"a service hook call for tracker {name!r} is not a JSON object"
-        )
-    return payload
+    where = f"a service hook call for tracker {name!r}"
+    return load_object(
+        body,
+        f"{where} is not JSON; check that the subscription is a Web Hooks one",
+        f"{where} is not a JSON object",
+    )
 
 
 def _item_id(value: Any, name: str) -> int:
@@ -210,13 +204,3 @@ def _address(value: Any) -> Address | None:
         display, email = parseaddr(value)
         return Address(email=email, name=display) if "@" in email else None
     return None
-
-
-def _mapping(value: Any) -> dict[str, Any]:
-    """Return `value` if it is a JSON object, else an empty one."""
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value: Any) -> str | None:
-    """Return a non-empty string value, or None."""
-    return value if isinstance(value, str) and value else None

@@ -28,10 +28,9 @@ note:" is not public. Other `event` values are accepted and yield nothing.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from adapters.trackers.ewm_text import (
@@ -40,7 +39,14 @@ from adapters.trackers.ewm_text import (
     ticket_key,
 )
 from adapters.trackers.markers import INTERNAL_NOTE, MARKER_PREFIX, TAG_PREFIX
+from adapters.trackers.payloads import (
+    EVENT_KINDS,
+    load_object,
+    mapping,
+    text_or_none,
+)
 from adapters.trackers.signatures import (
+    MAX_SKEW,
     WebhookRejectedError,
     header,
     hmac_sha256,
@@ -56,12 +62,6 @@ from mailroom.tool_events import ToolEvent, ToolEventKind
 
 SIGNATURE = "x-mailroom-signature"
 TIMESTAMP = "x-mailroom-timestamp"
-MAX_SKEW = timedelta(minutes=5)
-KINDS: dict[str, ToolEventKind] = {
-    "comment": "comment",
-    "created": "created",
-    "status": "status",
-}
 
 _MARKER_TEXT = re.compile(re.escape(MARKER_PREFIX) + r"\S*")
 
@@ -81,7 +81,7 @@ def read_webhook(
     """Verify a signed notification and return the event it carries."""
     verify_signature(section, name, headers, body, now or datetime.now(UTC))
     payload = _load(body, name)
-    kind = KINDS.get(str(payload.get("event", "")))
+    kind = EVENT_KINDS.get(str(payload.get("event", "")))
     return [] if kind is None else [_event(name, section, kind, payload)]
 
 
@@ -115,14 +115,14 @@ def _event(
     name: str, section: EwmConfig, kind: ToolEventKind, payload: dict[str, Any]
 ) -> ToolEvent:
     """Read one verified notification."""
-    work_item = _mapping(payload.get("workItem"))
+    work_item = mapping(payload.get("workItem"))
     item = identifier(work_item)
     if item is None:
         raise MalformedInputError(
             f"an EWM notification for tracker {name!r} names no work item; the "
             "relay must send workItem with dcterms:identifier"
         )
-    comment = _mapping(payload.get("comment"))
+    comment = mapping(payload.get("comment"))
     html = str(comment.get("dcterms:description") or "")
     text = _MARKER_TEXT.sub("", html_to_text(html)).strip()
     tags = str(work_item.get("dcterms:subject") or "").split(",")
@@ -139,25 +139,20 @@ def _event(
         body=text,
         public=not text.startswith(INTERNAL_NOTE),
         requester=_person(payload.get("requester")),
-        summary=_text(work_item.get("dcterms:title")),
-        status=_text(work_item.get("oslc_cm:status")),
+        summary=text_or_none(work_item.get("dcterms:title")),
+        status=text_or_none(work_item.get("oslc_cm:status")),
         origin="mailroom" if own else "tool",
     )
 
 
 def _load(body: bytes, name: str) -> dict[str, Any]:
     """Decode the JSON of a verified call."""
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedInputError(
-            f"an EWM notification for tracker {name!r} is not JSON; check the relay"
-        ) from exc
-    if not isinstance(payload, dict):
-        raise MalformedInputError(
-            f"an EWM notification for tracker {name!r} is not a JSON object"
-        )
-    return payload
+    where = f"an EWM notification for tracker {name!r}"
+    return load_object(
+        body,
+        f"{where} is not JSON; check the relay",
+        f"{where} is not a JSON object",
+    )
 
 
 def _event_id(payload: dict[str, Any], name: str) -> str:
@@ -173,7 +168,7 @@ def _event_id(payload: dict[str, Any], name: str) -> str:
 
 def _person(value: Any) -> Address | None:
     """Read a `foaf:Person` with a `mailto:` mailbox."""
-    person = _mapping(value)
+    person = mapping(value)
     mailbox = str(person.get("foaf:mbox") or "").removeprefix("mailto:")
     if "@" not in mailbox:
         return None
@@ -185,13 +180,3 @@ def _refusal(name: str, problem: str) -> str:
         f"an EWM notification for tracker {name!r} {problem}; check that the relay "
         f"signs with trackers.{name}.notification_secret"
     )
-
-
-def _mapping(value: Any) -> dict[str, Any]:
-    """Return `value` if it is a JSON object, else an empty one."""
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value: Any) -> str | None:
-    """Return a non-empty string value, or None."""
-    return value if isinstance(value, str) and value else None

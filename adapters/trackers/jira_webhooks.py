@@ -11,7 +11,6 @@ Mailroom wrote itself (its marker line, its label) comes back with origin
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -23,6 +22,7 @@ from adapters.trackers.jira_format import (
     unescape_wiki,
     without_marker,
 )
+from adapters.trackers.payloads import load_object
 from adapters.trackers.signatures import (
     WebhookRejectedError,
     header,
@@ -199,18 +199,12 @@ def _address(user: Any) -> Address | None:
 
 
 def _load(body: bytes, name: str) -> dict[str, Any]:
-    try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise MalformedInputError(
-            f"a signed Jira webhook for {name} is not JSON; check the webhook's "
-            "configuration in Jira"
-        ) from exc
-    if not isinstance(payload, dict):
-        raise MalformedInputError(
-            f"a signed Jira webhook for {name} is not a JSON object"
-        )
-    return payload
+    where = f"a signed Jira webhook for {name}"
+    return load_object(
+        body,
+        f"{where} is not JSON; check the webhook's configuration in Jira",
+        f"{where} is not a JSON object",
+    )
 
 
 def _required(item: dict[str, Any], field: str, name: str) -> str:

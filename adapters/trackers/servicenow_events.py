@@ -19,11 +19,13 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
+from adapters.trackers.payloads import EVENT_KINDS
 from adapters.trackers.servicenow_journal import carries_mark
 from adapters.trackers.signatures import (
+    MAX_SKEW,
     WebhookRejectedError,
     header,
     hmac_sha256,
@@ -34,18 +36,12 @@ from adapters.trackers.signatures import (
 from mailroom.config import ServiceNowConfig
 from mailroom.errors import MalformedInputError
 from mailroom.models import Address
-from mailroom.tool_events import ToolEvent, ToolEventKind
+from mailroom.tool_events import ToolEvent
 
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Mailroom-Signature"
 TIMESTAMP_HEADER = "X-Mailroom-Timestamp"
-MAX_SKEW = timedelta(minutes=5)
-KINDS: dict[str, ToolEventKind] = {
-    "comment": "comment",
-    "created": "created",
-    "status": "status",
-}
 
 
 def read_webhook(
@@ -104,7 +100,7 @@ def _event(name: str, item: Any) -> ToolEvent:
     """Return the tool event one JSON object describes."""
     if not isinstance(item, dict):
         raise _malformed(name, "is not a JSON object")
-    kind = KINDS.get(_text(item, "event"))
+    kind = EVENT_KINDS.get(_text(item, "event"))
     number, sys_id = _text(item, "number"), _text(item, "sys_id")
     if kind is None or not number or not sys_id:
         raise _malformed(name, "lacks a known event, a number or a sys_id")

@@ -20,6 +20,10 @@ from datetime import UTC, datetime, timedelta
 
 from mailroom.errors import PermanentError
 
+# How far a signed timestamp may lie from Mailroom's clock: room for clock
+# drift and a relay's retries, too little for a replay to be of use.
+MAX_SKEW = timedelta(minutes=5)
+
 
 class WebhookRejectedError(PermanentError):
     """A tool's call that is unsigned, forged, too old or wrongly logged in."""

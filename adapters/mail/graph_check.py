@@ -18,10 +18,10 @@ from adapters.mail.graph_session import GraphSession
 from mailroom.errors import MailroomError
 
 SCOPED_OUT = (
-    "the app may not read it: grant the application permission Mail.Read "
-    "with admin consent, and check that no application access policy "
-    "(New-ApplicationAccessPolicy) or Exchange RBAC for Applications "
-    "management scope leaves this mailbox out"
+    "the app may not read it: assign it the Exchange role Application "
+    "Mail.Read on a management scope that holds this mailbox (see "
+    "docs/graph-setup.md), and check that no application access policy "
+    "(New-ApplicationAccessPolicy) leaves the mailbox out"
 )
 NOT_FOUND = (
     "Graph knows no such mailbox or folder: check the address under "

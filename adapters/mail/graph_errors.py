@@ -134,10 +134,11 @@ def refusal_message(action: str, failure: GraphFailure) -> str:
         )
     if failure.status == 403:
         return (
-            f"Graph denied the app the right to {action}{code}; grant the "
-            "application permissions Mail.Read and Mail.Send with admin "
-            "consent, and check that no application access policy or Exchange "
-            "RBAC scope leaves the mailbox out"
+            f"Graph denied the app the right to {action}{code}; assign it the "
+            "Exchange roles Application Mail.Read and Application Mail.Send on "
+            "a management scope that holds the mailbox (see "
+            "docs/graph-setup.md), and check that no application access policy "
+            "leaves the mailbox out"
         )
     if failure.status == 404:
         return (

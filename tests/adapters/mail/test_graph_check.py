@@ -48,7 +48,8 @@ def test_a_mailbox_outside_the_apps_scope_is_explained(
 
     [_, inbox, sent, _] = mailbox.check(WATCHED)
 
-    assert not inbox.ok and "New-ApplicationAccessPolicy" in inbox.detail
+    assert not inbox.ok and "Application Mail.Read" in inbox.detail
+    assert "New-ApplicationAccessPolicy" in inbox.detail
     assert sent.ok
 
 

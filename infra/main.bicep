@@ -19,7 +19,7 @@ param location string
 // Mailboxes and trackers arrive as JSON text, the form an environment
 // variable (main.bicepparam) or a command-line parameter gives.
 @minLength(2)
-@description('Mailboxes to watch, as JSON: [{"address": "helpdesk@contoso.com", "folders": ["Inbox", "SentItems"]}].')
+@description('Mailboxes to watch, as JSON: [{"address": "helpdesk@example.org", "folders": ["Inbox", "SentItems"]}].')
 param mailboxes string
 
 @minLength(2)

@@ -67,9 +67,9 @@ def test_fetch_dates_the_mail_by_its_newest_received_header(
 ) -> None:
     """The topmost Received header is Exchange's delivery; Date is older."""
     raw = (
-        b"Received: from EX1.outlook.com by EX2.outlook.com with HTTPS;\r\n"
+        b"Received: from ex1.mail.example.net by ex2.mail.example.net with HTTPS;\r\n"
         b" Wed, 2 Dec 2026 09:00:07 +0100\r\n"
-        b"Received: from mx.example.com by EX1.outlook.com;\r\n"
+        b"Received: from mx.example.com by ex1.mail.example.net;\r\n"
         b" Wed, 2 Dec 2026 08:00:05 +0000\r\n" + mime()
     )
     item_id = graph.store.add(HELPDESK, "Inbox", raw, clock.now())

@@ -24,7 +24,7 @@ import httpx
 from adapters.trackers.azure_devops import AzureDevOpsTracker, build_tracker
 from mailroom.config import AzureDevOpsConfig
 
-ORG = "https://dev.azure.com/contoso"
+ORG = "https://dev.azure.com/example-org"
 PROJECT = "Help Desk"
 TOKEN = "pat-for-tests"
 FIELDS: dict[str, tuple[str, list[str]]] = {
@@ -88,7 +88,7 @@ class FakeAzureDevOps:
         return self._route(request)
 
     def _route(self, request: httpx.Request) -> httpx.Response:
-        prefix = f"/contoso/{PROJECT}/_apis/wit/".lower()
+        prefix = f"/example-org/{PROJECT}/_apis/wit/".lower()
         path = request.url.path.lower()
         if not path.startswith(prefix):
             return _error(404, "TF200016: The project does not exist.")

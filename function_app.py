@@ -6,6 +6,8 @@ reads these registrations and serves them on this machine.
 
 from __future__ import annotations
 
+import os
+
 import azure.functions as func
 
 from handlers.acknowledge import handle_ack
@@ -13,6 +15,7 @@ from handlers.deliver import handle_delivery
 from handlers.ingest import handle_change
 from handlers.lifecycle import handle_lifecycle
 from handlers.notifications import handle_notifications
+from handlers.observe import invocation
 from handlers.stage import StageResult, run_stage
 from handlers.subscriptions import (
     handle_lifecycle_event,
@@ -24,6 +27,7 @@ from handlers.tool_webhooks import accept_tool_webhook
 from handlers.webhooks import HttpAnswer
 from mailroom.messages import AckRequest, DeliveryRequest, LifecycleEvent, MailChange
 from mailroom.tool_events import ToolEvent
+from runtime.telemetry import configure_telemetry
 from runtime.wiring import client_state_secret, services, webhook_reader
 
 STORAGE = "AzureWebJobsStorage"
@@ -33,38 +37,47 @@ DELIVERIES = "deliveries"
 ACKNOWLEDGEMENTS = "acknowledgements"
 TOOL_EVENTS = "tool-events"
 
+configure_telemetry(os.environ)
 app = func.FunctionApp(http_auth_level=func.AuthLevel.FUNCTION)
 
 
 @app.route(route="notifications", methods=["POST"])
 @app.queue_output(arg_name="changes", queue_name=MAIL_CHANGES, connection=STORAGE)
 def notifications(
-    req: func.HttpRequest, changes: func.Out[list[str]]
+    req: func.HttpRequest, changes: func.Out[list[str]], context: func.Context
 ) -> func.HttpResponse:
     """Take Graph change notifications."""
-    answer = handle_notifications(
-        dict(req.params), req.get_body(), client_state_secret()
-    )
+    with invocation(context):
+        answer = handle_notifications(
+            dict(req.params), req.get_body(), client_state_secret()
+        )
     return respond(answer, changes)
 
 
 @app.route(route="lifecycle", methods=["POST"])
 @app.queue_output(arg_name="events", queue_name=LIFECYCLE, connection=STORAGE)
-def lifecycle(req: func.HttpRequest, events: func.Out[list[str]]) -> func.HttpResponse:
+def lifecycle(
+    req: func.HttpRequest, events: func.Out[list[str]], context: func.Context
+) -> func.HttpResponse:
     """Take Graph lifecycle notifications."""
-    answer = handle_lifecycle(dict(req.params), req.get_body(), client_state_secret())
+    with invocation(context):
+        answer = handle_lifecycle(
+            dict(req.params), req.get_body(), client_state_secret()
+        )
     return respond(answer, events)
 
 
 @app.route(route="tool-events/{tool}", methods=["POST"])
 @app.queue_output(arg_name="events", queue_name=TOOL_EVENTS, connection=STORAGE)
 def tool_events(
-    req: func.HttpRequest, events: func.Out[list[str]]
+    req: func.HttpRequest, events: func.Out[list[str]], context: func.Context
 ) -> func.HttpResponse:
     """Take a connected tool's webhook (comment, new ticket, change)."""
     tool = req.route_params.get("tool", "")
     headers = {name.lower(): value for name, value in req.headers.items()}
-    answer = accept_tool_webhook(tool, headers, req.get_body(), webhook_reader(tool))
+    with invocation(context):
+        reader = webhook_reader(tool)
+        answer = accept_tool_webhook(tool, headers, req.get_body(), reader)
     return respond(answer, events)
 
 
@@ -72,10 +85,15 @@ def tool_events(
 @app.queue_output(
     arg_name="poison", queue_name=f"{TOOL_EVENTS}-poison", connection=STORAGE
 )
-def tool_events_worker(msg: func.QueueMessage, poison: func.Out[list[str]]) -> None:
+def tool_events_worker(
+    msg: func.QueueMessage, poison: func.Out[list[str]], context: func.Context
+) -> None:
     """Mail what a tool event says to the people of the ticket's thread."""
     body = msg.get_body()
-    result = run_stage("tool-events", body, ToolEvent, handle_tool_event, services())
+    with invocation(context):
+        result = run_stage(
+            "tool-events", body, ToolEvent, handle_tool_event, services()
+        )
     poison.set(result.poison)
 
 
@@ -85,10 +103,15 @@ def tool_events_worker(msg: func.QueueMessage, poison: func.Out[list[str]]) -> N
     arg_name="poison", queue_name=f"{MAIL_CHANGES}-poison", connection=STORAGE
 )
 def ingest(
-    msg: func.QueueMessage, out: func.Out[list[str]], poison: func.Out[list[str]]
+    msg: func.QueueMessage,
+    out: func.Out[list[str]],
+    poison: func.Out[list[str]],
+    context: func.Context,
 ) -> None:
     """Fetch, classify, thread and route one changed mail."""
-    result = run_stage("ingest", msg.get_body(), MailChange, handle_change, services())
+    body = msg.get_body()
+    with invocation(context):
+        result = run_stage("ingest", body, MailChange, handle_change, services())
     forward(result, out, poison)
 
 
@@ -98,11 +121,17 @@ def ingest(
     arg_name="poison", queue_name=f"{DELIVERIES}-poison", connection=STORAGE
 )
 def deliver(
-    msg: func.QueueMessage, out: func.Out[list[str]], poison: func.Out[list[str]]
+    msg: func.QueueMessage,
+    out: func.Out[list[str]],
+    poison: func.Out[list[str]],
+    context: func.Context,
 ) -> None:
     """Create the ticket or comment one mail needs in one tool."""
     body = msg.get_body()
-    result = run_stage("deliver", body, DeliveryRequest, handle_delivery, services())
+    with invocation(context):
+        result = run_stage(
+            "deliver", body, DeliveryRequest, handle_delivery, services()
+        )
     forward(result, out, poison)
 
 
@@ -110,11 +139,13 @@ def deliver(
 @app.queue_output(
     arg_name="poison", queue_name=f"{ACKNOWLEDGEMENTS}-poison", connection=STORAGE
 )
-def acknowledge(msg: func.QueueMessage, poison: func.Out[list[str]]) -> None:
+def acknowledge(
+    msg: func.QueueMessage, poison: func.Out[list[str]], context: func.Context
+) -> None:
     """Reply to the requester with the URLs of their tickets."""
-    result = run_stage(
-        "acknowledge", msg.get_body(), AckRequest, handle_ack, services()
-    )
+    body = msg.get_body()
+    with invocation(context):
+        result = run_stage("acknowledge", body, AckRequest, handle_ack, services())
     poison.set(result.poison)
 
 
@@ -124,30 +155,40 @@ def acknowledge(msg: func.QueueMessage, poison: func.Out[list[str]]) -> None:
     arg_name="poison", queue_name=f"{LIFECYCLE}-poison", connection=STORAGE
 )
 def lifecycle_worker(
-    msg: func.QueueMessage, out: func.Out[list[str]], poison: func.Out[list[str]]
+    msg: func.QueueMessage,
+    out: func.Out[list[str]],
+    poison: func.Out[list[str]],
+    context: func.Context,
 ) -> None:
     """Reauthorize, recreate or catch up after a lifecycle event."""
     body = msg.get_body()
-    result = run_stage(
-        "lifecycle", body, LifecycleEvent, handle_lifecycle_event, services()
-    )
+    with invocation(context):
+        result = run_stage(
+            "lifecycle", body, LifecycleEvent, handle_lifecycle_event, services()
+        )
     forward(result, out, poison)
 
 
 @app.timer_trigger(arg_name="timer", schedule="0 0 * * * *")
 @app.queue_output(arg_name="out", queue_name=MAIL_CHANGES, connection=STORAGE)
 def renew_subscriptions_timer(
-    timer: func.TimerRequest, out: func.Out[list[str]]
+    timer: func.TimerRequest, out: func.Out[list[str]], context: func.Context
 ) -> None:
     """Create, renew and drop subscriptions every hour."""
-    out.set([change.model_dump_json() for change in renew_subscriptions(services())])
+    with invocation(context):
+        changes = renew_subscriptions(services())
+    out.set([change.model_dump_json() for change in changes])
 
 
 @app.timer_trigger(arg_name="timer", schedule="0 */15 * * * *")
 @app.queue_output(arg_name="out", queue_name=MAIL_CHANGES, connection=STORAGE)
-def catch_up_timer(timer: func.TimerRequest, out: func.Out[list[str]]) -> None:
+def catch_up_timer(
+    timer: func.TimerRequest, out: func.Out[list[str]], context: func.Context
+) -> None:
     """Run a delta query on every watched folder every 15 minutes."""
-    out.set([change.model_dump_json() for change in run_catch_up(services())])
+    with invocation(context):
+        changes = run_catch_up(services())
+    out.set([change.model_dump_json() for change in changes])
 
 
 def respond(answer: HttpAnswer, queue: func.Out[list[str]]) -> func.HttpResponse:

@@ -26,6 +26,7 @@ from croniter import croniter
 
 from adapters.queues.sqlite import QueuedMessage
 from mailroom.errors import RetryableError
+from runtime.local_context import context_argument
 from runtime.registrations import Registration, read_registrations
 
 logger = logging.getLogger(__name__)
@@ -234,7 +235,9 @@ class LocalHost:
     def invoke(self, registration: Registration, trigger: Any) -> Any:
         """Call a function with its trigger and enqueue what it output."""
         outputs = {name: LocalOut() for name in registration.outputs}
-        result = registration.code(**{registration.trigger_arg: trigger}, **outputs)
+        context = context_argument(registration.code, registration.name)
+        trigger_arg = {registration.trigger_arg: trigger}
+        result = registration.code(**trigger_arg, **outputs, **context)
         for name, out in outputs.items():
             queue = registration.outputs[name]
             for body in out.messages():

@@ -9,6 +9,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# Libraries whose INFO lines name request URLs (Graph paths carry mailbox
+# addresses, Table paths carry keys) or repeat what Mailroom logs itself.
+NOISY = ("httpx", "httpcore", "azure", "opentelemetry", "extract_msg", "tnefparse")
+# Mailroom's own packages: their INFO lines are the units of work.
+PRODUCT = ("mailroom", "handlers", "adapters", "runtime")
 
 
 class JsonLines(logging.Formatter):
@@ -38,11 +43,29 @@ def configure_logging(target: Path | TextIO, level: int = logging.INFO) -> None:
     else:
         handler = logging.StreamHandler(target)
     handler.setFormatter(JsonLines())
+    handler.setLevel(level)
 
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "azure", "extract_msg", "tnefparse"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    quiet_libraries()
+
+
+def quiet_libraries() -> None:
+    """Keep the libraries' own lines below WARNING out of every handler."""
+    for name in NOISY:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def pass_product_lines() -> None:
+    """Let Mailroom's INFO lines reach every handler, whatever the root level.
+
+    The Functions worker decides the root logger's level; each handler
+    still filters by its own, and a level set on purpose is kept.
+    """
+    for name in PRODUCT:
+        product = logging.getLogger(name)
+        if product.level == logging.NOTSET:
+            product.setLevel(logging.INFO)

@@ -53,8 +53,14 @@ def apply_overrides(text: str, environ: Mapping[str, str]) -> str:
     Shorter paths apply first; a value starting with `[` or `{` is JSON,
     anything else is text.
     """
-    data: Any = yaml.safe_load(text) or {}
     names = [name for name in environ if name.startswith(OVERRIDE_PREFIX)]
+    if not names:
+        return text
+    try:
+        data: Any = yaml.safe_load(text) or {}
+    except yaml.YAMLError:
+        # parse_config reports where the file breaks, without quoting it.
+        return text
     for name in sorted(names, key=lambda n: n.count("__")):
         *parents, leaf = name.removeprefix(OVERRIDE_PREFIX).split("__")
         node = data

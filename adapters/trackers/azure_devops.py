@@ -10,8 +10,9 @@ Field - List; and the service hook events reference (azure_devops_hooks).
   Mailroom's threading reads it from subjects; `#<id>` and `<id>` are taken
   back too. Its URL is `<organization>/<project>/_workitems/edit/<id>`.
 - A work item is made of the configured type with System.Title,
-  System.Description (the mail text, HTML-escaped), the mapped fields that
-  fit (azure_devops_fields) and System.Tags with `mailroom-<correlation id>`,
+  System.Description (the mail text, HTML-escaped, and the fields that
+  match no field of the type), the mapped fields that fit
+  (azure_devops_fields) and System.Tags with `mailroom-<correlation id>`,
   which a WIQL query finds again after a crash.
 - Comments are idempotent by a hidden marker; internal notes open with
   "Internal note:" since Azure DevOps has no internal comments.
@@ -34,6 +35,7 @@ import httpx
 
 from adapters.trackers.azure_devops_fields import (
     FieldRule,
+    FittedFields,
     fit_fields,
     parse_field_rules,
 )
@@ -136,11 +138,12 @@ class AzureDevOpsTracker:
 
     def check_fields(self, draft: TicketDraft) -> list[FieldProblem]:
         """Return the mapped values of `draft` that the work item cannot take."""
-        return self._fit(draft)[1]
+        return self._fit(draft).problems
 
     def create_ticket(self, draft: TicketDraft) -> TicketRef:
         """Open a work item; values that do not fit are left out and listed."""
-        fitted, problems = self._fit(draft)
+        fitted = self._fit(draft)
+        problems = fitted.problems
         patch = creation_patch(draft, fitted, [*draft.problems, *problems])
         kind = quote(self._section.work_item_type, safe="")
 
@@ -203,10 +206,10 @@ class AzureDevOpsTracker:
         note = CommentDraft(correlation_id=correlation_id, body=text, public=False)
         self.add_comment(key, note)
 
-    def _fit(self, draft: TicketDraft) -> tuple[dict[str, str], list[FieldProblem]]:
+    def _fit(self, draft: TicketDraft) -> FittedFields:
         """Fit the draft's fields to the work item type's fields."""
         if not draft.fields:
-            return {}, []
+            return FittedFields()
         rules = self._field_rules()
         kind = self._section.work_item_type
         return fit_fields(draft.fields, self._section.field_map, rules, kind)

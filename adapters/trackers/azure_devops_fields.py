@@ -6,13 +6,16 @@ allowedValues`). A Mailroom field goes to the field that `field_map` names,
 or else to a field of the type whose reference or display name is the same
 (`severity` finds Severity). A value must equal one of the field's allowed
 values, case aside, and is sent as Azure DevOps spells it; a field without
-allowed values takes any text. What does not fit is left out of the work
-item and reported as a FieldProblem, never sent blind.
+allowed values takes any text. A Mailroom field that finds no field at
+all is carried as text in the description ("Fields from the mail"), as the
+other tools do. A value a field refuses, or a `field_map` entry naming a
+field the type lacks, is left out and reported as a FieldProblem, never
+sent blind.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mailroom.models import FieldProblem
@@ -27,6 +30,15 @@ class FieldRule:
     reference_name: str
     name: str
     allowed: tuple[str, ...] = ()
+
+
+@dataclass
+class FittedFields:
+    """Values by reference name, fields carried as text, and the problems."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    carried: dict[str, str] = field(default_factory=dict)
+    problems: list[FieldProblem] = field(default_factory=list)
 
 
 def parse_field_rules(payload: Any) -> dict[str, FieldRule]:
@@ -50,17 +62,21 @@ def fit_fields(
     field_map: dict[str, str],
     rules: dict[str, FieldRule],
     work_item_type: str,
-) -> tuple[dict[str, str], list[FieldProblem]]:
-    """Return the values that fit, by reference name, and what did not fit."""
-    fitted: dict[str, str] = {}
-    problems: list[FieldProblem] = []
-    for field, value in values.items():
-        outcome = fit_value(field, value, field_map.get(field, field), rules)
+) -> FittedFields:
+    """Fit each value to its field; carry those that find no field as text."""
+    fitted = FittedFields()
+    for name, value in values.items():
+        target = field_map.get(name)
+        if target is None and name.casefold() not in rules:
+            fitted.carried[name] = value
+            continue
+
+        outcome = fit_value(name, value, target or name, rules)
         if isinstance(outcome, FieldProblem):
-            problems.append(_for_type(outcome, work_item_type))
+            fitted.problems.append(_for_type(outcome, work_item_type))
         else:
-            fitted[outcome[0]] = outcome[1]
-    return fitted, problems
+            fitted.values[outcome[0]] = outcome[1]
+    return fitted
 
 
 def fit_value(
@@ -69,7 +85,7 @@ def fit_value(
     """Return (reference name, value as spelled by the tool) or the problem."""
     rule = rules.get(target.casefold())
     if rule is None:
-        reason = f"no field {target}; name one in the tracker's field_map"
+        reason = f"no field {target}; correct the tracker's field_map"
         return FieldProblem(field=field, value=value, reason=reason)
     if not rule.allowed:
         return rule.reference_name, value

@@ -16,6 +16,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
+from adapters.trackers.azure_devops_fields import FittedFields
 from adapters.trackers.markers import (
     INTERNAL_NOTE,
     MARKER_PREFIX,
@@ -75,19 +76,25 @@ def text_html(text: str) -> str:
     return html.escape(text.strip()).replace("\n", "<br>")
 
 
-def description_html(draft: TicketDraft, problems: list[FieldProblem]) -> str:
-    """Return the description of a new work item: text, requester, problems."""
+def description_html(
+    draft: TicketDraft, carried: dict[str, str], problems: list[FieldProblem]
+) -> str:
+    """Return a new work item's description: text, requester, fields, problems."""
     parts = [f"<div>{text_html(draft.description)}</div>"]
     if draft.requester is not None:
         parts.append(f"<p>Requested by {address_html(draft.requester)}</p>")
+    if carried:
+        lines = [f"{name}: {value}" for name, value in sorted(carried.items())]
+        parts.append(f"<p>Fields from the mail:</p>{_list_html(lines)}")
     if problems:
-        items = "".join(
-            f"<li>{html.escape(p.field)} = {html.escape(p.value)}: "
-            f"{html.escape(p.reason)}</li>"
-            for p in problems
-        )
-        parts.append(f"<p>Fields Mailroom could not set:</p><ul>{items}</ul>")
+        lines = [f"{p.field} = {p.value}: {p.reason}" for p in problems]
+        parts.append(f"<p>Fields Mailroom could not set:</p>{_list_html(lines)}")
     return "".join(parts)
+
+
+def _list_html(lines: list[str]) -> str:
+    """Return text lines as an HTML list, each escaped."""
+    return "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>"
 
 
 def comment_html(comment: CommentDraft) -> str:
@@ -112,16 +119,16 @@ def hidden_marker(correlation_id: str) -> str:
 
 
 def creation_patch(
-    draft: TicketDraft, fitted: dict[str, str], problems: list[FieldProblem]
+    draft: TicketDraft, fitted: FittedFields, problems: list[FieldProblem]
 ) -> list[dict[str, str]]:
     """Return the JSON Patch document that creates a draft's work item."""
     title = " ".join(draft.summary.split())[:TITLE_LIMIT] or "(no subject)"
     fields = {
         "System.Title": title,
-        "System.Description": description_html(draft, problems),
+        "System.Description": description_html(draft, fitted.carried, problems),
     }
     tags = [correlation_tag(draft.correlation_id)]
-    for reference, value in fitted.items():
+    for reference, value in fitted.values.items():
         if reference == "System.Tags":
             tags += [tag.strip() for tag in value.split(";") if tag.strip()]
         else:

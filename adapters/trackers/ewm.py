@@ -41,7 +41,7 @@ from typing import Any
 import httpx
 
 from adapters.trackers.ewm_discovery import ChangeRequestServices, discover
-from adapters.trackers.ewm_fields import ShapeCatalog
+from adapters.trackers.ewm_fields import FittedFields, ShapeCatalog
 from adapters.trackers.ewm_hooks import read_webhook
 from adapters.trackers.ewm_http import JSON, TIMEOUT, EwmSession
 from adapters.trackers.ewm_text import (
@@ -117,11 +117,12 @@ class EwmTracker:
 
     def check_fields(self, draft: TicketDraft) -> list[FieldProblem]:
         """Return the mapped values of `draft` that the work item cannot take."""
-        return self._fit(draft)[1]
+        return self._fit(draft).problems
 
     def create_ticket(self, draft: TicketDraft) -> TicketRef:
         """Open a change request; values that do not fit are left out, listed."""
-        fitted, problems = self._fit(draft)
+        fitted = self._fit(draft)
+        problems = fitted.problems
         body = creation_body(draft, fitted, [*draft.problems, *problems])
         response = self._session.send(
             "POST",
@@ -182,7 +183,7 @@ class EwmTracker:
             self._services = discover(self._session, self._section.project_area)
         return self._services
 
-    def _fit(self, draft: TicketDraft) -> tuple[dict[str, Any], list[FieldProblem]]:
+    def _fit(self, draft: TicketDraft) -> FittedFields:
         """Fit the draft's fields to the attributes of the change request."""
         shape = self._discover().shape_url if draft.fields else None
         return self._shapes.fit(draft.fields, self._section.field_map, shape)

@@ -11,8 +11,11 @@ A Mailroom field goes to the attribute that `field_map` names as a prefixed
 name (`oslc_cmx:severity`, `rtc_ext:my.attribute`), or else to the
 attribute whose name or title is the same (`severity` finds Severity). A
 value must equal the title of an allowed value, case aside, and is sent as
-that resource; an attribute with no listed values takes text. What does
-not fit is left out and reported as a FieldProblem.
+that resource; an attribute with no listed values takes text. A Mailroom
+field that finds no attribute at all is carried as text in the description
+("Fields from the mail"), as the other tools do. A value an attribute
+refuses, or a `field_map` entry naming an attribute the shape lacks, is
+left out and reported as a FieldProblem.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from __future__ import annotations
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.trackers.ewm_discovery import DCTERMS, OSLC, RDF, parse_rdf
@@ -139,6 +142,15 @@ def fit_value(
     )
 
 
+@dataclass
+class FittedFields:
+    """JSON attributes to send, fields carried as text, and the problems."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    carried: dict[str, str] = field(default_factory=dict)
+    problems: list[FieldProblem] = field(default_factory=list)
+
+
 class ShapeCatalog:
     """The change request shape of a project area, read and cached."""
 
@@ -153,24 +165,27 @@ class ShapeCatalog:
 
     def fit(
         self, values: dict[str, str], field_map: dict[str, str], shape_url: str | None
-    ) -> tuple[dict[str, Any], list[FieldProblem]]:
-        """Return the JSON attributes that fit, and what did not fit."""
-        fitted: dict[str, Any] = {}
-        problems: list[FieldProblem] = []
+    ) -> FittedFields:
+        """Fit each value to its attribute; carry those with none as text."""
+        fitted = FittedFields()
         attributes = self._shape(shape_url) if values else []
-        for field, value in values.items():
-            target = field_map.get(field, field)
-            attribute = find_attribute(target, attributes)
-            if attribute is None:
-                reason = f"no attribute {target}; name one in the tracker's field_map"
-                problems.append(_problem(field, value, reason))
+        for name, value in values.items():
+            target = field_map.get(name)
+            attribute = find_attribute(target or name, attributes)
+            if attribute is None and target is None:
+                fitted.carried[name] = value
                 continue
-            outcome = fit_value(field, value, attribute, self._options(attribute))
+            if attribute is None:
+                reason = f"no attribute {target}; correct the tracker's field_map"
+                fitted.problems.append(_problem(name, value, reason))
+                continue
+
+            outcome = fit_value(name, value, attribute, self._options(attribute))
             if isinstance(outcome, FieldProblem):
-                problems.append(outcome)
+                fitted.problems.append(outcome)
             else:
-                fitted[outcome[0]] = outcome[1]
-        return fitted, problems
+                fitted.values[outcome[0]] = outcome[1]
+        return fitted
 
     def _shape(self, shape_url: str | None) -> list[Attribute]:
         stale = self._clock() - self._read_at > SHAPE_TTL_SECONDS

@@ -19,6 +19,7 @@ import json
 import re
 from typing import Any
 
+from adapters.trackers.ewm_fields import FittedFields
 from adapters.trackers.markers import (
     INTERNAL_NOTE,
     MARKER_PREFIX,
@@ -89,33 +90,42 @@ def text_html(text: str) -> str:
 
 
 def creation_body(
-    draft: TicketDraft, fitted: dict[str, Any], problems: list[FieldProblem]
+    draft: TicketDraft, fitted: FittedFields, problems: list[FieldProblem]
 ) -> dict[str, Any]:
     """Return the OSLC JSON of a new change request."""
+    values = dict(fitted.values)
     tags = [correlation_tag(draft.correlation_id)]
-    mapped_tags = fitted.pop("dcterms:subject", None)
+    mapped_tags = values.pop("dcterms:subject", None)
     if isinstance(mapped_tags, str):
         tags += [tag.strip() for tag in mapped_tags.split(",") if tag.strip()]
+    description = description_html(draft, fitted.carried, problems)
     body: dict[str, Any] = {
         "dcterms:title": " ".join(draft.summary.split()) or "(no subject)",
-        "dcterms:description": description_html(draft, problems),
+        "dcterms:description": description,
         "dcterms:subject": ", ".join(dict.fromkeys(tags)),
     }
-    return body | fitted
+    return body | values
 
 
-def description_html(draft: TicketDraft, problems: list[FieldProblem]) -> str:
-    """Return a new work item's description: text, requester, problems."""
+def description_html(
+    draft: TicketDraft, carried: dict[str, str], problems: list[FieldProblem]
+) -> str:
+    """Return a new work item's description: text, requester, fields, problems."""
     parts = [text_html(draft.description)]
     if draft.requester is not None:
         parts.append(f"Requested by {address_html(draft.requester)}")
+    if carried:
+        lines = [f"{name}: {value}" for name, value in sorted(carried.items())]
+        parts.append(_section("Fields from the mail:", lines))
     if problems:
-        lines = [
-            f"{html.escape(p.field)} = {html.escape(p.value)}: {html.escape(p.reason)}"
-            for p in problems
-        ]
-        parts.append("Fields Mailroom could not set:<br/>" + "<br/>".join(lines))
+        lines = [f"{p.field} = {p.value}: {p.reason}" for p in problems]
+        parts.append(_section("Fields Mailroom could not set:", lines))
     return "<br/><br/>".join(parts)
+
+
+def _section(heading: str, lines: list[str]) -> str:
+    """Return a heading and its lines as XHTML, the lines escaped."""
+    return "<br/>".join([heading, *(html.escape(line) for line in lines)])
 
 
 def comment_html(comment: CommentDraft) -> str:

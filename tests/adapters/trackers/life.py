@@ -8,8 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from mailroom.config import Config
-from mailroom.models import Address, NormalizedMail, TicketDraft, TicketRef
+from mailroom.acknowledgement import render_acknowledgement
+from mailroom.config import AcknowledgementConfig, Config
+from mailroom.models import (
+    Address,
+    FieldProblem,
+    NormalizedMail,
+    TicketDraft,
+    TicketRef,
+)
 from mailroom.tool_events import ToolEvent
 from mailroom.tool_replies import compose_comment_reply
 
@@ -46,6 +53,13 @@ def reply_all(event: ToolEvent, ref: TicketRef) -> list[str]:
     )
     assert reply is not None and reply.in_reply_to == MAIL.message_id
     return [a.email for a in reply.to + reply.cc]
+
+
+def acknowledgement(ref: TicketRef, problems: list[FieldProblem]) -> str:
+    """Return the text of the acknowledgement of MAIL opening `ref`."""
+    config = AcknowledgementConfig()
+    ack = render_acknowledgement(MAIL, [ref], problems, config, "<a-1@x>", *MARKER)
+    return ack.text_body
 
 
 def config_with(name: str, settings: dict[str, Any]) -> Config:

@@ -47,9 +47,18 @@ def test_an_unmapped_field_finds_the_field_of_the_same_display_name() -> None:
     assert key == "AB#1"
 
 
-def test_a_field_the_type_lacks_is_reported() -> None:
-    """A Mailroom field with no field in the type is a problem, not a 400."""
-    tracker = connect(FakeAzureDevOps())
+def test_a_field_the_type_lacks_goes_into_the_description() -> None:
+    """A Mailroom field with no field in the type is text, not a problem."""
+    fake = FakeAzureDevOps()
+    tracker = connect(fake)
+    tracker.create_ticket(draft(colour="teal"))
+    assert tracker.check_fields(draft(colour="teal")) == []
+    assert "colour: teal" in fake.items[1].fields["System.Description"]
+
+
+def test_a_field_map_entry_naming_no_field_is_reported() -> None:
+    """A mapping to a field the type lacks is a problem, not a 400."""
+    tracker = connect(FakeAzureDevOps(), field_map={"colour": "Custom.Colour"})
     [problem] = tracker.check_fields(draft(colour="teal"))
     assert problem.field == "colour" and "field_map" in problem.reason
 

@@ -55,9 +55,19 @@ def test_an_unmapped_field_finds_the_attribute_of_the_same_title() -> None:
     assert fake.items[1].resource["rtc_ext:customer"] == "Contoso"
 
 
-def test_a_field_the_shape_lacks_is_reported() -> None:
-    """A Mailroom field with no attribute is a problem, not a 400."""
-    [problem] = connect(FakeEwm()).check_fields(draft(colour="teal"))
+def test_a_field_the_shape_lacks_goes_into_the_description() -> None:
+    """A Mailroom field with no attribute is text, not a problem."""
+    fake = FakeEwm()
+    tracker = connect(fake)
+    tracker.create_ticket(draft(colour="teal"))
+    assert tracker.check_fields(draft(colour="teal")) == []
+    assert "colour: teal" in fake.items[1].resource["dcterms:description"]
+
+
+def test_a_field_map_entry_naming_no_attribute_is_reported() -> None:
+    """A mapping to an attribute the shape lacks is a problem, not a 400."""
+    tracker = connect(FakeEwm(), field_map={"colour": "rtc_ext:colour"})
+    [problem] = tracker.check_fields(draft(colour="teal"))
     assert problem.field == "colour" and "field_map" in problem.reason
 
 

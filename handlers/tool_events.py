@@ -81,7 +81,12 @@ def record_status(event: ToolEvent, services: Services, ledger: Ledger) -> str:
     closed = (event.status or "").casefold() in closing
     state = TicketState(closed=closed, closed_at=services.now() if closed else None)
     ledger.save_ticket_state(event.tool, event.ticket_key, state)
-    return "closed" if closed else "reopened"
+    outcome = "closed" if closed else "reopened"
+    if section.notify_status and event.status:
+        body = f"The status of this ticket is now: {event.status}."
+        notice = event.model_copy(update={"kind": "comment", "body": body})
+        outcome += f", {reply_to_comment(notice, services, ledger)}"
+    return outcome
 
 
 def mail_new_ticket(event: ToolEvent, services: Services, ledger: Ledger) -> str:

@@ -86,6 +86,8 @@ class ToolSection(Section):
     # Statuses that close a ticket: a reply after one reopens the ticket
     # within threading.reopen_grace_days, or opens a linked follow-up.
     closed_statuses: list[str] = ["Done", "Closed", "Resolved", "Cancelled"]
+    # Mail the requester (under the ticket's mail thread) when the status changes.
+    notify_status: bool = False
 
     @property
     def key_prefixes(self) -> list[str]:

@@ -163,3 +163,17 @@ def test_a_comment_on_a_ticket_opened_in_the_tool_reaches_its_requester(
     [reply] = [m for m in replies(p) if "HELP-9" in m["Subject"]]
     assert reply["To"].addresses[0].addr_spec == "bo@example.com"
     assert reply["In-Reply-To"] == new_mail["Message-ID"]
+
+
+@pytest.mark.parametrize(("notify", "mailed"), [(True, 1), (False, 0)])
+def test_status_changes_are_mailed_only_when_configured(
+    tmp_path: Path, notify: bool, mailed: int
+) -> None:
+    """`notify_status` sends the new status under the mail thread."""
+    trackers = {"local": LocalTrackerConfig(notify_status=notify)}
+    p = Pipeline(tmp_path, pipeline_config(trackers=trackers))
+    p.deliver(request_mail())
+    status = comment("s-2").model_copy(update={"kind": "status", "status": "Resolved"})
+    handle_tool_event(status, p.services)
+    notices = [m for m in p.sent() if "status of this ticket is now" in m.get_content()]
+    assert len(notices) == mailed

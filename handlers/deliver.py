@@ -7,6 +7,7 @@ is marked finished only after the tool has everything.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Protocol, runtime_checkable
 
@@ -28,6 +29,7 @@ from mailroom.ports import Tracker
 from mailroom.subjects import token_id
 from mailroom.threads import conversation_keys
 from mailroom.tickets import draft_comment, draft_note, draft_ticket, ticket_summary
+from mailroom.tool_replies import compose_failure_notice
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +56,11 @@ def handle_delivery(request: DeliveryRequest, services: Services) -> list[AckReq
 
         mail = load_mail(record.key, services)
         tracker = services.tracker(request.tool)
-        ticket = carry_out(request, record, mail, tracker, services, ledger)
+        try:
+            ticket = carry_out(request, record, mail, tracker, services, ledger)
+        except PermanentError:
+            notify_failure(request, record, mail, services)
+            raise
         if request.action != "event":
             problems = tool_problems(request, record, mail, tracker)
             delivery = DeliveryRecord(
@@ -183,6 +189,27 @@ def load_mail(key: str, services: Services) -> NormalizedMail:
             "mail-changes message to store it again"
         ) from exc
     return NormalizedMail.model_validate_json(data)
+
+
+def notify_failure(
+    request: DeliveryRequest,
+    record: MailRecord,
+    mail: NormalizedMail,
+    services: Services,
+) -> None:
+    """Tell the requester their mail could not reach the tool, if configured."""
+    section = services.config.trackers.get(request.tool)
+    if section is None or not section.notify_failure or not record.acknowledge:
+        return
+    runtime = services.config.runtime
+    digest = hashlib.sha256(f"{record.key}|{request.tool}".encode()).hexdigest()
+    notice = compose_failure_notice(
+        mail,
+        f"<failed-{digest[:32]}@{runtime.message_id_domain}>",
+        (runtime.marker_header, record.key),
+    )
+    if notice is not None:
+        services.mail.send(record.mailbox, notice)
 
 
 def resolve_key(request: DeliveryRequest, ledger: Ledger) -> str:

@@ -88,6 +88,9 @@ class ToolSection(Section):
     closed_statuses: list[str] = ["Done", "Closed", "Resolved", "Cancelled"]
     # Mail the requester (under the ticket's mail thread) when the status changes.
     notify_status: bool = False
+    # Tell the requester when the tool refuses their mail for good (the
+    # message also waits in the poison queue for `mailroom replay`).
+    notify_failure: bool = False
 
     @property
     def key_prefixes(self) -> list[str]:

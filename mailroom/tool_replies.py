@@ -94,3 +94,30 @@ def _unique(addresses: list[Address]) -> list[Address]:
             seen.add(address.email.lower())
             kept.append(address)
     return kept
+
+
+def compose_failure_notice(
+    mail: NormalizedMail, message_id: str, marker: tuple[str, str]
+) -> OutgoingMail | None:
+    """Return the note that tells a requester no ticket could be opened yet.
+
+    It names no reason: the reason is for the administrators, who find it
+    with the message in the poison queue.
+    """
+    to = mail.reply_to or ([mail.sender] if mail.sender else [])
+    if not to:
+        return None
+    body = (
+        "We received your message but could not open a ticket for it yet.\n"
+        "The support team has been told and will take care of it; there is\n"
+        "no need to send it again.\n"
+    )
+    return OutgoingMail(
+        message_id=message_id,
+        to=to,
+        subject=f"RE: {ticket_summary(mail.subject)}",
+        text_body=body,
+        in_reply_to=mail.message_id,
+        references=[*mail.references, *([mail.message_id] if mail.message_id else [])],
+        headers={**AUTOMATED_HEADERS, marker[0]: marker[1]},
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mailroom.errors import PermanentError
 from mailroom.models import (
     Attachment,
     CommentDraft,
@@ -35,6 +36,7 @@ class FakeTracker:
         self.next_number = 1
         self.calls: list[str] = []
         self.allowed: dict[str, list[str]] = {}
+        self.refuse_creates = False
 
     def seed(self, key: str, summary: str) -> None:
         """Add an existing ticket under a chosen key."""
@@ -67,6 +69,8 @@ class FakeTracker:
     def create_ticket(self, draft: TicketDraft) -> TicketRef:
         """Open a ticket with the next free number."""
         self.calls.append("create")
+        if self.refuse_creates:
+            raise PermanentError("the fake tool refuses every ticket")
         while f"{self.project}-{self.next_number}" in self.tickets:
             self.next_number += 1
         key = f"{self.project}-{self.next_number}"

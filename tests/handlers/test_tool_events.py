@@ -177,3 +177,18 @@ def test_status_changes_are_mailed_only_when_configured(
     handle_tool_event(status, p.services)
     notices = [m for m in p.sent() if "status of this ticket is now" in m.get_content()]
     assert len(notices) == mailed
+
+
+@pytest.mark.parametrize(("notify", "notices"), [(True, 1), (False, 0)])
+def test_a_refused_mail_is_parked_and_its_sender_told_when_configured(
+    tmp_path: Path, notify: bool, notices: int
+) -> None:
+    """A permanent refusal lands in poison; `notify_failure` tells the sender."""
+    trackers = {"local": LocalTrackerConfig(notify_failure=notify)}
+    p = Pipeline(tmp_path, pipeline_config(trackers=trackers))
+    p.tracker.refuse_creates = True
+    p.deliver(request_mail())
+
+    assert len(p.poison) == 1
+    sent = [m for m in p.sent() if "could not open a ticket" in m.get_content()]
+    assert len(sent) == notices

@@ -148,6 +148,10 @@ class AzureDevOpsConfig(ToolSection):
     organization_url: str
     project: str
     work_item_type: str = "Issue"
+    # pat: a personal access token; entra: tokens of the Functions app's
+    # managed identity (or DefaultAzureCredential's chain on a workstation).
+    auth: Literal["pat", "entra"] = "pat"
+    managed_identity_client_id: str | None = None
     personal_access_token: SecretStr | None = None
     hook_username: str | None = None
     hook_password: SecretStr | None = None

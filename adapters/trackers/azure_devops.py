@@ -47,6 +47,9 @@ from adapters.trackers.azure_devops_http import (
     OCTET_STREAM,
     TIMEOUT,
     AzureDevOpsHttp,
+    TokenSource,
+    entra_authorization,
+    pat_authorization,
     require,
 )
 from adapters.trackers.azure_devops_text import (
@@ -102,18 +105,14 @@ class AzureDevOpsTracker:
         client: httpx.Client,
         *,
         clock: Callable[[], float] = time.monotonic,
+        credential: TokenSource | None = None,
     ) -> None:
-        if section.personal_access_token is None:
-            raise ConfigurationError(
-                f"trackers.{name}.personal_access_token is missing; create a "
-                "token with the Work Items (read and write) scope and set it"
-            )
-        token = section.personal_access_token.get_secret_value()
+        authorization = choose_authorization(name, section, credential)
         self.name = name
         self._section = section
         self._org = section.organization_url.rstrip("/")
         self._wit = f"{self._org}/{quote(section.project, safe='')}/_apis/wit"
-        self._http = AzureDevOpsHttp(name, token, client)
+        self._http = AzureDevOpsHttp(name, authorization, client)
         self._clock = clock
         self._rules: dict[str, FieldRule] | None = None
         self._rules_read_at = 0.0
@@ -305,6 +304,27 @@ class AzureDevOpsTracker:
         section = self._section
         url = work_item_url(section.organization_url, section.project, item)
         return TicketRef(tool=self.name, key=ticket_key(item), url=url)
+
+
+def choose_authorization(
+    name: str, section: AzureDevOpsConfig, credential: TokenSource | None
+) -> Callable[[], str]:
+    """Return how requests sign in: a PAT, or Entra tokens."""
+    if section.auth == "entra":
+        if credential is None:
+            from azure.identity import DefaultAzureCredential
+
+            credential = DefaultAzureCredential(
+                managed_identity_client_id=section.managed_identity_client_id
+            )
+        return entra_authorization(credential)
+    if section.personal_access_token is None:
+        raise ConfigurationError(
+            f"trackers.{name}.personal_access_token is missing; create a "
+            "token with the Work Items (read and write) scope and set it, or "
+            f"set trackers.{name}.auth to entra"
+        )
+    return pat_authorization(section.personal_access_token.get_secret_value())
 
 
 def build_tracker(

@@ -12,7 +12,8 @@ there, and those come from mail.
 from __future__ import annotations
 
 import base64
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
@@ -42,14 +43,38 @@ _FIXES = {
 _STATUSES = StatusFixes(TOOL, _FIXES)
 
 
+# The resource id of Azure DevOps, which Entra tokens are requested for.
+AZURE_DEVOPS_SCOPE = "499b84ac-1321-427f-aa17-267ca6975798/.default"
+
+
+class TokenSource(Protocol):
+    """What azure-identity credentials offer: a token for a scope."""
+
+    def get_token(self, *scopes: str) -> Any:
+        """Return an access token object with a `token` attribute."""
+        ...
+
+
+def pat_authorization(token: str) -> Callable[[], str]:
+    """Return the Authorization value of a personal access token."""
+    secret = base64.b64encode(f":{token}".encode()).decode("ascii")
+    return lambda: f"Basic {secret}"
+
+
+def entra_authorization(credential: TokenSource) -> Callable[[], str]:
+    """Return a bearer Authorization from Entra; the credential caches tokens."""
+    return lambda: f"Bearer {credential.get_token(AZURE_DEVOPS_SCOPE).token}"
+
+
 class AzureDevOpsHttp:
     """Send requests to Azure DevOps on behalf of one configured tracker."""
 
-    def __init__(self, name: str, token: str, client: httpx.Client) -> None:
+    def __init__(
+        self, name: str, authorization: Callable[[], str], client: httpx.Client
+    ) -> None:
         self.name = name
         self._client = client
-        secret = base64.b64encode(f":{token}".encode()).decode("ascii")
-        self._authorization = f"Basic {secret}"
+        self._authorization = authorization
 
     def send(
         self,
@@ -66,7 +91,7 @@ class AzureDevOpsHttp:
 
         `what` says what Mailroom was doing, for the error message.
         """
-        headers = {"Authorization": self._authorization, "Accept": JSON}
+        headers = {"Authorization": self._authorization(), "Accept": JSON}
         if content_type:
             headers["Content-Type"] = content_type
         query = {**(params or {}), "api-version": api_version}

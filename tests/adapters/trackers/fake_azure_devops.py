@@ -27,6 +27,7 @@ from mailroom.config import AzureDevOpsConfig
 ORG = "https://dev.azure.com/example-org"
 PROJECT = "Help Desk"
 TOKEN = "pat-for-tests"
+ENTRA = "entra-access-token-for-tests"
 FIELDS: dict[str, tuple[str, list[str]]] = {
     "System.Title": ("Title", []),
     "System.Description": ("Description", []),
@@ -82,8 +83,8 @@ class FakeAzureDevOps:
         if self.unavailable > 0:
             self.unavailable -= 1
             return httpx.Response(503, headers={"Retry-After": "2"})
-        expected = f"Basic {base64.b64encode(f':{TOKEN}'.encode()).decode()}"
-        if request.headers.get("Authorization") != expected:
+        basic = f"Basic {base64.b64encode(f':{TOKEN}'.encode()).decode()}"
+        if request.headers.get("Authorization") not in (basic, f"Bearer {ENTRA}"):
             return httpx.Response(401)
         return self._route(request)
 

@@ -68,16 +68,23 @@ def _take_signatures(parts: list[Message], found: MetaParts) -> None:
 
 
 def _take_returned(parts: list[Message], found: MetaParts) -> None:
-    """Record the Message-ID of each returned mail or header block."""
+    """Record the ids of each returned mail: its own, then those it answered.
+
+    A bounced reply has a Message-ID Mailroom may never have seen, but its
+    In-Reply-To and References still lead to the ticket it was about.
+    """
     for part in parts:
         if part.get_content_type() not in _RETURNED:
             continue
         found.part_ids.add(id(part))
         headers = _returned_headers(part)
-        value = headers.get("Message-ID") if headers is not None else None
-        for message_id in parse_message_ids(str(value) if value else None):
-            if message_id not in found.returned_ids:
-                found.returned_ids.append(message_id)
+        if headers is None:
+            continue
+        for name in ("Message-ID", "In-Reply-To", "References"):
+            value = headers.get(name)
+            for message_id in parse_message_ids(str(value) if value else None):
+                if message_id not in found.returned_ids:
+                    found.returned_ids.append(message_id)
 
 
 def _returned_headers(part: Message) -> Message | None:

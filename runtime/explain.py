@@ -58,7 +58,11 @@ def explain_mail(raw: bytes, config: Config, mailbox: str | None) -> dict[str, A
     }
     unreadable = unreadable_reason(mail, raw)
     if unreadable is not None:
+        kind = {"kind": "unreadable", "reason": unreadable, "acknowledge": False}
         return report | {
+            "classification": kind,
+            "route": None,
+            "fields": {"values": {}, "problems": []},
             "outcome": "skip",
             "reason": unreadable,
             "acknowledgement": None,

@@ -88,3 +88,18 @@ def test_a_reply_carrying_only_the_acknowledgements_token_threads(
 
     [ticket] = pipeline.tracker.tickets.values()
     assert [c.body for c in ticket.comments] == ["It works again."]
+
+
+def test_a_bounced_reply_is_noted_on_the_ticket_it_answered(tmp_path: Path) -> None:
+    """Sample 08 returns a reply to sample 01: an internal note on HELP-1."""
+    from runtime.session import SAMPLES
+
+    pipeline = Pipeline(tmp_path)
+    pipeline.deliver((SAMPLES / "01-vpn-outage-high-priority.eml").read_bytes())
+    pipeline.deliver((SAMPLES / "08-bounce-unknown-recipient.eml").read_bytes())
+
+    [ticket] = pipeline.tracker.tickets.values()
+    [note] = ticket.comments
+    assert not note.public
+    assert "5.1.1" in note.body
+    assert len(pipeline.sent()) == 1

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv beside the repo and install Mailroom into it (with the test
-# tools when called with "test"). Safe to run again: it only adds what is missing.
+# tools when called with "test"). Safe to run again: when pyproject.toml has
+# not changed since the last install, it installs nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,4 +12,10 @@ fi
 
 extra=""
 [ "${1:-}" = "test" ] && extra="[test]"
+stamp=".venv/.installed${extra:+-test}"
+wanted="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ]; then
+  exit 0
+fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extra}"
+echo "$wanted" > "$stamp"

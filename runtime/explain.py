@@ -58,9 +58,9 @@ def explain_mail(raw: bytes, config: Config, mailbox: str | None) -> dict[str, A
     }
     unreadable = unreadable_reason(mail, raw)
     if unreadable is not None:
-        kind = {"kind": "unreadable", "reason": unreadable, "acknowledge": False}
+        unread = {"kind": "unreadable", "reason": unreadable, "acknowledge": False}
         return report | {
-            "classification": kind,
+            "classification": unread,
             "route": None,
             "fields": {"values": {}, "problems": []},
             "outcome": "skip",

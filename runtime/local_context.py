@@ -22,6 +22,25 @@ from azure.functions._abc import RetryContext, TraceContext
 APP_DIRECTORY = str(Path(__file__).resolve().parents[1])
 
 
+class LocalRetryContext(RetryContext):
+    """The retry context of a call that no retry policy governs."""
+
+    @property
+    def retry_count(self) -> int:
+        """Return no retries so far."""
+        return 0
+
+    @property
+    def max_retry_count(self) -> int:
+        """Return no retries allowed by a policy."""
+        return 0
+
+    @property
+    def exception(self) -> Any:
+        """Return no exception: there was no failed earlier try."""
+        return None
+
+
 class LocalTraceContext(TraceContext):
     """An empty W3C trace context: no caller traces a local call."""
 
@@ -77,11 +96,12 @@ class LocalContext(func.Context):
 
     @property
     def retry_context(self) -> RetryContext:
-        """Refuse: the local host runs no retry policies."""
-        raise NotImplementedError(
-            "the local host runs no Functions retry policies; a queue message's "
-            "tries show in its dequeue_count"
-        )
+        """Return a retry context with no policy: zero retries, no exception.
+
+        The local host runs no Functions retry policies; a queue message's
+        tries show in its dequeue_count.
+        """
+        return LocalRetryContext()
 
 
 def context_argument(

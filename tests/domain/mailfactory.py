@@ -10,12 +10,12 @@ import email
 import email.policy
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
-from pathlib import Path
 from typing import Any
 
 from mailroom.models import Address, Header, NormalizedMail
+from tests.cases import SHARED
 
-CASES = Path(__file__).resolve().parents[2].parent / "shared" / "cases"
+CASES = SHARED / "cases"
 
 
 def make_mail(**values: Any) -> NormalizedMail:

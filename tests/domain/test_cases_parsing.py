@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,8 +12,9 @@ import pytest
 from mailroom.identity import dedupe_key
 from mailroom.mime import parse_mail
 from mailroom.models import NormalizedMail, ParsedMail
+from tests.cases import SHARED
 
-CASES = Path(__file__).resolve().parents[2].parent / "shared" / "cases"
+CASES = SHARED / "cases"
 MAILBOX = "helpdesk@example.org"
 
 pytestmark = pytest.mark.skipif(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,8 +17,9 @@ import pytest
 from mailroom.mime import parse_mail, safe_filename, unique_filenames
 from mailroom.models import ParsedMail
 from mailroom.reply_text import strip_quoted
+from tests.cases import SHARED
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+CORPUS = SHARED / "corpus"
 EXPECTED = CORPUS / "expected.jsonl"
 FIELDS = ("from", "subject", "body_contains", "attachments")
 REQUIRED_SHARE = 0.98

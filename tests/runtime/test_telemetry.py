@@ -147,8 +147,8 @@ def test_the_local_context_has_what_the_worker_offers() -> None:
     assert context.function_name == "ingest"
     assert Path(context.function_directory) == REPO
     assert context.trace_context.trace_parent == ""
-    with pytest.raises(NotImplementedError, match="dequeue_count"):
-        _ = context.retry_context
+    retry = context.retry_context
+    assert (retry.retry_count, retry.max_retry_count, retry.exception) == (0, 0, None)
 
 
 def test_without_a_connection_string_telemetry_is_off() -> None:

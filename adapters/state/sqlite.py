@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from adapters.sqlite_db import SqliteDatabase
-from mailroom.errors import MalformedInputError, PermanentError
+from adapters.state.records import decode_record, encode_record
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -35,13 +34,13 @@ class SqliteStore:
         row = self._db.execute(
             "SELECT value FROM records WHERE tbl = ? AND key = ?", (table, key)
         ).fetchone()
-        return None if row is None else _decode(row[0], table)
+        return None if row is None else decode_record(row[0], table)
 
     def insert(self, table: str, key: str, value: dict[str, Any]) -> bool:
         """Store a new record; return False if the key exists already."""
         cursor = self._db.execute(
             "INSERT OR IGNORE INTO records (tbl, key, value) VALUES (?, ?, ?)",
-            (table, key, _encode(value, table)),
+            (table, key, encode_record(value, table)),
         )
         return cursor.rowcount == 1
 
@@ -50,7 +49,7 @@ class SqliteStore:
         self._db.execute(
             "INSERT INTO records (tbl, key, value) VALUES (?, ?, ?) "
             "ON CONFLICT (tbl, key) DO UPDATE SET value = excluded.value",
-            (table, key, _encode(value, table)),
+            (table, key, encode_record(value, table)),
         )
 
     def delete(self, table: str, key: str) -> None:
@@ -65,32 +64,8 @@ class SqliteStore:
             "SELECT key, value FROM records WHERE tbl = ? ORDER BY key", (table,)
         ).fetchall()
         for key, value in rows:
-            yield key, _decode(value, table)
+            yield key, decode_record(value, table)
 
     def close(self) -> None:
         """Close the database connections."""
         self._db.close()
-
-
-def _encode(value: dict[str, Any], table: str) -> str:
-    try:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    except (TypeError, ValueError) as exc:
-        raise PermanentError(
-            f"a record for table {table!r} is not JSON ({exc}); store only JSON types"
-        ) from exc
-
-
-def _decode(text: str, table: str) -> dict[str, Any]:
-    try:
-        value = json.loads(text)
-    except ValueError as exc:
-        raise MalformedInputError(
-            f"a record in table {table!r} is not valid JSON; delete or fix it"
-        ) from exc
-
-    if not isinstance(value, dict):
-        raise MalformedInputError(
-            f"a record in table {table!r} is not a JSON object; delete or fix it"
-        )
-    return value

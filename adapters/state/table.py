@@ -14,7 +14,6 @@ each other's change unseen.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, suppress
@@ -28,7 +27,8 @@ from azure.core.exceptions import (
 )
 
 from adapters.azure_storage import StorageAccount
-from mailroom.errors import MalformedInputError, PermanentError
+from adapters.state.records import decode_record, encode_record
+from mailroom.errors import PermanentError
 
 if TYPE_CHECKING:
     from azure.data.tables import TableClient
@@ -143,7 +143,7 @@ class TableStore:
 
     def _entity(self, table: str, key: str, value: dict[str, Any]) -> dict[str, Any]:
         """Build the entity of a record: keys and the JSON text in chunks."""
-        text = _encode(value, table)
+        text = encode_record(value, table)
         chunks = [text[i : i + CHUNK_CHARS] for i in range(0, len(text), CHUNK_CHARS)]
         if len(chunks) > MAX_CHUNKS:
             raise PermanentError(
@@ -191,28 +191,7 @@ def _value(entity: dict[str, Any], table: str) -> dict[str, Any]:
     parts: list[str] = []
     while _property(len(parts)) in entity:
         parts.append(str(entity[_property(len(parts))]))
-    return _decode("".join(parts), table)
-
-
-def _encode(value: dict[str, Any], table: str) -> str:
-    try:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    except (TypeError, ValueError) as exc:
-        raise PermanentError(
-            f"a record for table {table!r} is not JSON ({exc}); store only JSON types"
-        ) from exc
-
-
-def _decode(text: str, table: str) -> dict[str, Any]:
-    try:
-        value = json.loads(text)
-    except ValueError:
-        value = None
-    if not isinstance(value, dict):
-        raise MalformedInputError(
-            f"a record in table {table!r} is not a JSON object; delete or fix it"
-        )
-    return value
+    return decode_record("".join(parts), table)
 
 
 def _table_client(account: StorageAccount) -> TableClient:

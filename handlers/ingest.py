@@ -101,11 +101,11 @@ def ingest_fetched(
         unit.outcome = "duplicate"
         return unfinished(existing, ledger)
 
-    record = decide(key, parsed.mail, item, services, ledger)
     unreadable = unreadable_reason(parsed.mail, fetched.raw)
-    if unreadable is not None:
-        update = {"status": "skipped", "kind": "unreadable", "reason": unreadable}
-        record = record.model_copy(update={**update, "deliveries": []})
+    if unreadable is None:
+        record = decide(key, parsed.mail, item, services, ledger)
+    else:
+        record = unreadable_record(key, item, unreadable, services)
     store_mail(key, fetched.raw, parsed, services)
     reserve_threads(record, parsed.mail, ledger)
     ledger.save_mail(record)
@@ -114,6 +114,21 @@ def ingest_fetched(
     unit.outcome = record.status
     unit.note(kind=record.kind, signal=record.thread_signal, route=record.route)
     return list(record.deliveries)
+
+
+def unreadable_record(
+    key: str, item: MailboxItem, reason: str, services: Services
+) -> MailRecord:
+    """Record bytes that are not a mail as a skip; nothing is decided on them."""
+    return MailRecord(
+        key=key,
+        mailbox=item.mailbox,
+        item_id=item.item_id,
+        status="skipped",
+        kind="unreadable",
+        reason=reason,
+        recorded_at=services.now(),
+    )
 
 
 def decide(

@@ -16,7 +16,7 @@ def apply_limits(parsed: ParsedMail, config: AttachmentConfig) -> ParsedMail:
     oversized: list[OversizedFile] = []
     total = 0
     for item in parsed.files:
-        limit = _limit_passed(item.meta.size, total, config)
+        limit = item.left_off or _limit_passed(item.meta.size, total, config)
         if limit is None:
             kept.append(item)
             total += item.meta.size

@@ -20,6 +20,7 @@ from mailroom.mime_headers import (
 )
 from mailroom.mime_meta import MetaParts, find_meta_parts
 from mailroom.mime_names import fallback_filename, safe_filename, unique_filenames
+from mailroom.mime_spool import LEFT_OFF_HEADER, LeftOff, read_left_off
 from mailroom.mime_tree import body_parts, children, leaves, raw_filename
 from mailroom.mime_unpack import ReadMessage, unpack_files
 from mailroom.models import Attachment, AttachmentData, NormalizedMail, ParsedMail
@@ -79,28 +80,32 @@ class _Parts:
     defects: list[str] = field(default_factory=list)
 
 
-def parse_mail(raw: bytes) -> ParsedMail:
+def parse_mail(raw: bytes, left_off_token: str | None = None) -> ParsedMail:
     """Parse raw MIME bytes into a normalized mail and its attachments.
 
+    `raw` may be a skeleton from MimeSpool: its files marked with
+    `left_off_token` are described from the mark, without their bytes.
     Never raises: whatever cannot be read is listed in `mail.defects`.
     """
-    return _parse_guarded(raw, depth=0)
+    return _parse_guarded(raw, depth=0, left_off_token=left_off_token)
 
 
-def _parse_guarded(raw: bytes, depth: int) -> ParsedMail:
+def _parse_guarded(
+    raw: bytes, depth: int, left_off_token: str | None = None
+) -> ParsedMail:
     """Parse a mail nested `depth` levels deep, turning failure into a defect."""
     try:
-        return _parse(raw, depth)
+        return _parse(raw, depth, left_off_token)
     except Exception as exc:  # the one place that must turn any failure into data
         defect = "The mail could not be parsed (" + type(exc).__name__ + ")."
         return ParsedMail(mail=NormalizedMail(defects=[defect]))
 
 
-def _parse(raw: bytes, depth: int) -> ParsedMail:
+def _parse(raw: bytes, depth: int, left_off_token: str | None) -> ParsedMail:
     """Parse the bytes; any exception is handled by `_parse_guarded`."""
     linesep = "\r\n" if b"\r\n" in raw[:4096] else "\n"
     message = email.message_from_bytes(raw, policy=_POLICY.clone(linesep=linesep))
-    parts = _walk(message)
+    parts = _walk(message, left_off_token)
     unpacked = unpack_files(parts.files, _message_reader(depth))
 
     text_body, html_body = _bodies(parts)
@@ -131,7 +136,7 @@ def _message_reader(depth: int) -> ReadMessage | None:
     return lambda raw: _parse_guarded(raw, depth + 1).mail
 
 
-def _walk(message: Message) -> _Parts:
+def _walk(message: Message, left_off_token: str | None) -> _Parts:
     """Choose the body parts, then turn every other leaf into an attachment."""
     parts = _Parts(plain=body_parts(message, "plain"), meta=find_meta_parts(message))
     parts.html = body_parts(message, "html")
@@ -145,7 +150,7 @@ def _walk(message: Message) -> _Parts:
         [_filename(leaf, index) for index, (leaf, _) in enumerate(found, 1)]
     )
     for (leaf, in_related), name in zip(found, names, strict=True):
-        parts.files.append(_attachment(leaf, name, in_related))
+        parts.files.append(_attachment(leaf, name, in_related, left_off_token))
     for part in message.walk():
         parts.defects.extend(_describe_defect(defect) for defect in part.defects)
     return parts
@@ -215,21 +220,38 @@ def _message_bytes(message: Message) -> bytes:
     return buffer.getvalue()
 
 
-def _attachment(part: Message, name: str, in_related: bool) -> AttachmentData:
-    """Describe one leaf as an attachment, with its bytes and their hash."""
-    data = _payload_bytes(part)
+def _attachment(
+    part: Message, name: str, in_related: bool, left_off_token: str | None
+) -> AttachmentData:
+    """Describe one leaf as an attachment, with its bytes and their hash.
+
+    A file the skeleton left off is described from its mark, bytes empty.
+    """
+    left_off = _left_off(part, left_off_token)
+    data = b"" if left_off is not None else _payload_bytes(part)
     content_id = _content_id(part)
     disposition = part.get_content_disposition()
     meta = Attachment(
         filename=name,
         content_type=_content_type(part),
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data) if left_off is None else left_off.size,
+        sha256=hashlib.sha256(data).hexdigest()
+        if left_off is None
+        else left_off.sha256,
         content_id=content_id,
         inline=disposition == "inline"
         or (disposition is None and content_id is not None and in_related),
     )
-    return AttachmentData(meta=meta, data=data)
+    limit = None if left_off is None else left_off.limit
+    return AttachmentData(meta=meta, data=data, left_off=limit)
+
+
+def _left_off(part: Message, token: str | None) -> LeftOff | None:
+    """Return what the skeleton's mark says of a left-off file, if it is ours."""
+    value = part.get(LEFT_OFF_HEADER)
+    if token is None or value is None:
+        return None
+    return read_left_off(str(value), token)
 
 
 def _filename(part: Message, index: int) -> str:

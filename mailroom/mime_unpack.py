@@ -64,6 +64,9 @@ def _unpack_one(
 ) -> None:
     """Add one file, or what it unpacks to, to the result."""
     meta = item.meta
+    if item.left_off is not None:
+        result.files.append(item)  # never read into memory: kept as it is
+        return
     if is_tnef(meta):
         if _add_tnef(item, result):
             return

@@ -46,6 +46,9 @@ class AttachmentData(Model):
 
     meta: Attachment
     data: bytes = Field(repr=False)
+    # Set when the file was too large to read into memory: the limit it
+    # passed. Its bytes stay only in the original mail.
+    left_off: int | None = None
 
 
 class RelatedItem(Model):
@@ -122,6 +125,10 @@ class FetchedMail(Model):
 
     item: MailboxItem
     raw: bytes = Field(repr=False)
+    # A mail too large for memory: `raw` is its skeleton (see mime_spool),
+    # marked with this token, and the whole mail is the blob `original`.
+    left_off_token: str | None = None
+    original: str | None = None
 
 
 MailKind = Literal[

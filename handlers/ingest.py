@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from handlers.ledger import Ledger, MailRecord, ThreadRow, pending_key
+from handlers.ledger import Ledger, MailRecord, ThreadRow, pending_key, raw_name
 from handlers.observe import Unit, unit_of_work
 from handlers.services import Services
 from handlers.threading_context import load_thread_context
@@ -91,7 +91,9 @@ def ingest_fetched(
     """Decide what a freshly fetched mail becomes, store it, and route it."""
     item = fetched.item
     config = services.config
-    parsed = apply_limits(parse_mail(fetched.raw), config.attachments)
+    parsed = apply_limits(
+        parse_mail(fetched.raw, fetched.left_off_token), config.attachments
+    )
     key = mail_key(item.mailbox, parsed.mail, item.item_id, fetched.raw, config)
     unit.note(mail_key=key)
 
@@ -106,7 +108,9 @@ def ingest_fetched(
         record = decide(key, parsed.mail, item, services, ledger)
     else:
         record = unreadable_record(key, item, unreadable, services)
-    store_mail(key, fetched.raw, parsed, services)
+    if fetched.original is not None:
+        record = record.model_copy(update={"original": fetched.original})
+    store_mail(key, fetched, parsed, services)
     reserve_threads(record, parsed.mail, ledger)
     ledger.save_mail(record)
     ledger.save_item(item.mailbox, item.item_id, key)
@@ -256,9 +260,16 @@ def oversized_problems(mail: NormalizedMail) -> list[FieldProblem]:
     ]
 
 
-def store_mail(key: str, raw: bytes, parsed: ParsedMail, services: Services) -> None:
-    """Keep the original, the normalized mail and its files in blob storage."""
-    services.blobs.put(f"raw/{key}.eml", raw)
+def store_mail(
+    key: str, fetched: FetchedMail, parsed: ParsedMail, services: Services
+) -> None:
+    """Keep the original, the normalized mail and its files in blob storage.
+
+    A large mail's original is in blob storage already, where the mailbox
+    put it while it was fetched.
+    """
+    if fetched.original is None:
+        services.blobs.put(raw_name(key), fetched.raw)
     for file in parsed.files:
         name = f"files/{file.meta.sha256}"
         if not services.blobs.exists(name):

@@ -48,6 +48,9 @@ class MailRecord(Model):
     reopen: bool = False
     requester: Address | None = None
     requester_reason: str | None = None
+    # The blob holding the original MIME when it is not raw_name(key): a
+    # mail too large for memory, stored whole while it was fetched.
+    original: str | None = None
 
 
 class DeliveryRecord(Model):
@@ -88,6 +91,16 @@ class ThreadRow(Model):
 def pending_key(mail_key: str) -> str:
     """Return the placeholder key of the ticket a mail is opening."""
     return f"{PENDING}{mail_key}"
+
+
+def raw_name(mail_key: str) -> str:
+    """Return the blob name of a mail's original MIME, as ingest stores it."""
+    return f"raw/{mail_key}.eml"
+
+
+def original_blob(record: MailRecord) -> str:
+    """Return where a recorded mail's original MIME is kept."""
+    return record.original or raw_name(record.key)
 
 
 def pending_mail(key: str) -> str | None:

@@ -6,7 +6,7 @@ from typing import Any
 
 from adapters.state.memory import MemoryStore
 from handlers.ingest import mail_key
-from handlers.ledger import Ledger
+from handlers.ledger import Ledger, original_blob
 from handlers.threading_context import load_thread_context
 from mailroom.acknowledgement import ack_message_id, render_acknowledgement
 from mailroom.classify import classify
@@ -49,6 +49,7 @@ def explain_mail(raw: bytes, config: Config, mailbox: str | None) -> dict[str, A
             "from": mail.sender.model_dump() if mail.sender else None,
             "importance": mail.importance,
             "attachments": [a.model_dump() for a in mail.attachments],
+            "cloud_links": [link.model_dump() for link in mail.cloud_links],
             "defects": mail.defects,
         },
         "classification": kind.model_dump(),
@@ -153,7 +154,7 @@ def stored_mail(config: Config) -> dict[str, bytes]:
     blobs = FolderBlobs(wiring.data_dir(config) / "blobs")
     found: dict[str, bytes] = {}
     for record in ledger.mails():
-        name = f"raw/{record.key}.eml"
+        name = original_blob(record)
         if blobs.exists(name):
             found[record.key] = blobs.get(name)
     return found

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import uuid
 from pathlib import Path
+from typing import IO
 
 from mailroom.errors import BlobNotFoundError, PermanentError
 
 MAX_NAME_LENGTH = 1024
+COPY_BYTES = 1024 * 1024
 _SEGMENT = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 
 
@@ -29,6 +32,12 @@ class FolderBlobs:
         target = self._path(name)
         target.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(target, data)
+
+    def upload(self, name: str, stream: IO[bytes]) -> None:
+        """Store what `stream` holds under `name`, copying it piece by piece."""
+        target = self._path(name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(target, stream)
 
     def get(self, name: str) -> bytes:
         """Return the bytes under `name`; raise BlobNotFoundError."""
@@ -63,17 +72,22 @@ def check_blob_name(name: str) -> None:
         )
 
 
-def write_atomically(target: Path, data: bytes) -> None:
+def write_atomically(target: Path, data: bytes | IO[bytes]) -> None:
     """Write `data` to `target` through a temporary file and os.replace."""
     temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     try:
         with open(temporary, "xb") as handle:
-            handle.write(data)
+            if isinstance(data, bytes):
+                handle.write(data)
+            else:
+                shutil.copyfileobj(data, handle, COPY_BYTES)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, target)
-    except OSError as exc:
+    except BaseException as exc:
         temporary.unlink(missing_ok=True)
+        if not isinstance(exc, OSError):
+            raise  # the stream failed: nothing is left behind
         raise PermanentError(
             f"could not write {target.name} ({exc.strerror}); check that the "
             "data folder is writable and has space"

@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from adapters.mail.graph_loop import LoopThread
 from adapters.mail.local_mime import angle
-from mailroom.config import GraphConfig
+from mailroom.config import AttachmentConfig, GraphConfig
 from mailroom.models import FetchedMail, OutgoingMail
+from mailroom.ports import BlobStore
 from mailroom.subscriptions import DeltaPage, Subscription, SubscriptionRequest
 
 if TYPE_CHECKING:
@@ -40,6 +41,8 @@ Operation = Callable[["GraphSession"], Coroutine[Any, Any, T]]
 
 # Exchange Online accepts messages of up to 150 MB.
 MAX_MESSAGE_BYTES = 150 * 1024 * 1024
+# Mail up to this size is read into memory; larger mail is streamed.
+MEMORY_BYTES = 8 * 1024 * 1024
 # A whole port call, its bounded retries included, inside a trigger's time.
 CALL_DEADLINE = 240.0
 SENT_MEMORY = 10_000
@@ -62,7 +65,10 @@ class GraphMailbox:
         http: Callable[[], httpx.AsyncClient] | None = None,
         now: Callable[[], datetime] = utc_now,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        blobs: BlobStore | None = None,
+        limits: AttachmentConfig | None = None,
         max_message_bytes: int = MAX_MESSAGE_BYTES,
+        memory_bytes: int = MEMORY_BYTES,
     ) -> None:
         self._config = config
         self._url_prefix = public_url.rstrip("/") + "/api/notifications"
@@ -70,7 +76,10 @@ class GraphMailbox:
         self._http = http
         self._now = now
         self._sleep = sleep
+        self._blobs = blobs
+        self._limits = limits or AttachmentConfig()
         self._max_bytes = max_message_bytes
+        self._memory_bytes = memory_bytes
         self._loop = LoopThread("graph-mailbox")
         self._session: GraphSession | None = None
         self._lifetime: Lifetime | None = None
@@ -79,13 +88,25 @@ class GraphMailbox:
     def fetch_message(self, mailbox: str, item_id: str) -> FetchedMail:
         """Fetch one mail by its immutable id; raise MessageNotFoundError.
 
-        One GET of the MIME. The item's folder is left empty: the caller
-        knows it from the change that named the mail.
+        One GET of the MIME. A mail over `memory_bytes` goes to blob
+        storage whole as it arrives (when the mailbox was given `blobs`), and
+        what is returned is its skeleton. The item's folder is left empty:
+        the caller knows it from the change that named the mail.
         """
+        from adapters.mail.graph_intake import Intake, original_name
         from adapters.mail.graph_messages import fetch_message
 
+        def new_intake() -> Intake:
+            return Intake(
+                self._blobs,
+                original_name(mailbox, item_id),
+                self._limits,
+                self._max_bytes,
+                self._memory_bytes,
+            )
+
         return self._run(
-            lambda session: fetch_message(session, mailbox, item_id, self._max_bytes)
+            lambda session: fetch_message(session, mailbox, item_id, new_intake)
         )
 
     def send(self, mailbox: str, mail: OutgoingMail) -> str:

@@ -5,8 +5,9 @@ Outlook item among them as message/rfc822. What a `$select` would add comes
 from elsewhere: the folder from the change that named the mail, the time of
 arrival from the MIME's Received headers, and the thread from the
 Thread-Index header Exchange stamps (Graph's conversationId is left out).
-The MIME is read as a stream into one buffer and refused past `max_bytes`:
-memory stays bounded by the limit.
+The MIME is read as a stream: a mail of up to `memory_bytes` into memory,
+a larger one on into blob storage while its skeleton is kept (see
+graph_intake); one past `max_bytes` is refused.
 
 Mail goes out as MIME through sendMail (Content-Type text/plain, base64):
 Graph sets only X- headers on a JSON message, and acknowledgements carry
@@ -18,6 +19,7 @@ from __future__ import annotations
 import base64
 import logging
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email import policy
 from email.parser import BytesHeaderParser
@@ -34,9 +36,10 @@ from adapters.mail.graph_errors import (
     GraphStatusError,
     failure_of,
 )
+from adapters.mail.graph_intake import Intake
 from adapters.mail.graph_session import GraphSession
 from adapters.mail.local_mime import angle, build_mime
-from mailroom.errors import MessageNotFoundError, PermanentError
+from mailroom.errors import MessageNotFoundError
 from mailroom.models import FetchedMail, MailboxItem, OutgoingMail
 
 logger = logging.getLogger(__name__)
@@ -48,14 +51,17 @@ HEADER_END = re.compile(rb"\r?\n\r?\n")
 
 
 async def fetch_message(
-    session: GraphSession, mailbox: str, item_id: str, max_bytes: int
+    session: GraphSession,
+    mailbox: str,
+    item_id: str,
+    new_intake: Callable[[], Intake],
 ) -> FetchedMail:
     """Fetch one mail's MIME in one GET; raise MessageNotFoundError if gone."""
     try:
-        raw = await session.call(
+        raw, original, token = await session.call(
             mailbox,
             "read a mail",
-            lambda: read_mime(session, mailbox, item_id, max_bytes),
+            lambda: read_mime(session, mailbox, item_id, new_intake()),
         )
     except GraphRefusedError as exc:
         if exc.failure.status != 404:
@@ -71,7 +77,7 @@ async def fetch_message(
         item_id=item_id,
         received_at=parse_received_at(raw),
     )
-    return FetchedMail(item=item, raw=raw)
+    return FetchedMail(item=item, raw=raw, original=original, left_off_token=token)
 
 
 def parse_received_at(raw: bytes) -> datetime | None:
@@ -107,9 +113,13 @@ def _parse_date(text: str) -> datetime | None:
 
 
 async def read_mime(
-    session: GraphSession, mailbox: str, item_id: str, max_bytes: int
-) -> bytes:
-    """GET `$value` as a stream into at most `max_bytes` of memory."""
+    session: GraphSession, mailbox: str, item_id: str, intake: Intake
+) -> tuple[bytes, str | None, str | None]:
+    """GET `$value` as a stream through `intake`.
+
+    Return the MIME (or the skeleton of a large mail), the blob holding a
+    large mail whole, and the token marking the skeleton's left-off files.
+    """
     builder = session.client.users.by_user_id(mailbox).messages
     info = builder.by_message_id(item_id).content.to_get_request_information()
     session.adapter.set_base_url_for_request_information(info)
@@ -119,30 +129,23 @@ async def read_mime(
         if response.status_code >= 400:
             await response.aread()
             raise GraphStatusError(failure_of(response))
-        raw = await _bounded(response, max_bytes)
+        await _take_in(response, intake)
     finally:
         await response.aclose()
 
-    if raw is None:
-        raise PermanentError(
-            f"item {item_id} is over {max_bytes} bytes of MIME; Mailroom leaves it "
-            "in the mailbox (raise the limit given to GraphMailbox to take it)"
-        )
-    return raw
+    raw, original = await intake.finish()
+    return raw, original, intake.token if original else None
 
 
-async def _bounded(response: httpx.Response, max_bytes: int) -> bytes | None:
-    """Read a body of at most `max_bytes`; None as soon as it is longer."""
-    if int(response.headers.get("content-length") or 0) > max_bytes:
-        return None
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > max_bytes:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
+async def _take_in(response: httpx.Response, intake: Intake) -> None:
+    """Pass the body to `intake`, stopping its upload if the body fails."""
+    try:
+        intake.check_length(int(response.headers.get("content-length") or 0))
+        async for chunk in response.aiter_bytes():
+            await intake.feed(chunk)
+    except BaseException as exc:
+        await intake.abort(exc)
+        raise
 
 
 async def send_mail(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import threading
 from pathlib import Path
 
@@ -79,3 +80,42 @@ def test_readers_never_see_a_torn_write(blobs: FolderBlobs) -> None:
         data = blobs.get("files/big")
         assert len(data) == 1_000_000 and len(set(data)) == 1
     writer.join()
+
+
+class BrokenStream(io.RawIOBase):
+    """A stream that yields some bytes, then fails as a dropped connection."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._given = False
+
+    def readable(self) -> bool:
+        """Tell io that this stream can be read."""
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        """Give one chunk, then fail."""
+        if self._given:
+            raise RuntimeError("the mail's download broke off")
+        self._given = True
+        buffer[:4] = b"MIME"
+        return 4
+
+
+def test_upload_copies_a_stream_into_the_blob(blobs: FolderBlobs) -> None:
+    """A stream is stored piece by piece under the name."""
+    data = bytes(range(256)) * 10_000
+
+    blobs.upload("originals/a.eml", io.BytesIO(data))
+
+    assert blobs.get("originals/a.eml") == data
+
+
+def test_a_failed_upload_leaves_nothing_behind(
+    blobs: FolderBlobs, tmp_path: Path
+) -> None:
+    """The stream's own error comes through; the temporary file is gone."""
+    with pytest.raises(RuntimeError, match="broke off"):
+        blobs.upload("originals/a.eml", BrokenStream())  # type: ignore[arg-type]
+
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []

@@ -109,3 +109,17 @@ def test_parse_decide_prints_rates_and_stages(
         "extract_fields",
     ]
     assert all(float(row["ms/mail"]) > 0 for row in stages)
+
+
+def test_large_mail_prints_memory_growth_for_both_modes(
+    load_bench: Loader, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 30 MB file: past the 25 MB limit, so the streamed mode leaves it off."""
+    bench = load_bench("large_mail")
+    bench.main(["--mb=30"])
+
+    rows = table(capsys.readouterr().out, "Fetch and parse")
+    assert [row["mode"] for row in rows] == ["memory", "stream"]
+    assert all(float(row["seconds"]) > 0 for row in rows)
+    assert float(rows[0]["skeleton KB"]) > 30 * 1024
+    assert float(rows[1]["skeleton KB"]) < 4

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
@@ -14,6 +15,22 @@ from email.utils import format_datetime
 from typing import Any
 
 import httpx
+
+# Graph sends $value in chunks (Transfer-Encoding: chunked), not in one piece.
+CHUNK_BYTES = 64 * 1024
+
+
+class ChunkedBody(httpx.AsyncByteStream):
+    """A response body that arrives in chunks, as over the network."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        """Yield the body a chunk at a time."""
+        for start in range(0, len(self._data), CHUNK_BYTES):
+            yield self._data[start : start + CHUNK_BYTES]
+
 
 GONE = {"code": "ErrorItemNotFound", "message": "The object was not found."}
 
@@ -94,7 +111,7 @@ class FakeMailStore:
         if mail is None:
             return httpx.Response(404, json={"error": GONE})
         return httpx.Response(
-            200, content=mail.raw, headers={"Content-Type": "text/plain"}
+            200, stream=ChunkedBody(mail.raw), headers={"Content-Type": "text/plain"}
         )
 
     def find(self, mailbox: str, folder: str, query: str) -> httpx.Response:

@@ -19,7 +19,7 @@ from azure.core.credentials import AccessToken
 from pydantic import SecretStr
 
 from adapters.blobs.folder import FolderBlobs
-from adapters.mail.graph import GraphMailbox
+from adapters.mail.graph import MAX_MESSAGE_BYTES, MEMORY_BYTES, GraphMailbox
 from adapters.state.memory import MemoryStore
 from handlers.ledger import Ledger
 from handlers.lifecycle import handle_lifecycle
@@ -84,8 +84,17 @@ def graph_config(**mail: Any) -> Config:
 class GraphPipeline:
     """Mailroom's stages, GraphMailbox, a fake Graph and a fake tracker."""
 
-    def __init__(self, root: Path, config: Config | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        config: Config | None = None,
+        memory_bytes: int = MEMORY_BYTES,
+        max_message_bytes: int = MAX_MESSAGE_BYTES,
+    ) -> None:
         self.config = config or graph_config()
+        self.max_message_bytes = max_message_bytes
+        self.blobs = FolderBlobs(root / "blobs")
+        self.memory_bytes = memory_bytes
         self.clock = Clock()
         self.queues: dict[str, list[str]] = {stage[0]: [] for stage in STAGES}
         self.poison: list[str] = []
@@ -100,7 +109,7 @@ class GraphPipeline:
             mail=self.mailbox,
             trackers={"local": self.tracker},
             store=MemoryStore(),
-            blobs=FolderBlobs(root / "blobs"),
+            blobs=self.blobs,
             now=self.clock.now,
             new_nonce=lambda: f"n{next(counter)}",
         )
@@ -171,6 +180,10 @@ class GraphPipeline:
             http=client,
             now=self.clock.now,
             sleep=self._sleep,
+            blobs=self.blobs,
+            limits=self.config.attachments,
+            memory_bytes=self.memory_bytes,
+            max_message_bytes=self.max_message_bytes,
         )
 
     async def _sleep(self, seconds: float) -> None:

@@ -92,7 +92,7 @@ def tool_events_worker(
     body = msg.get_body()
     with invocation(context):
         result = run_stage(
-            "tool-events", body, ToolEvent, handle_tool_event, services()
+            "tool-events", body, ToolEvent, handle_tool_event, services(), TOOL_EVENTS
         )
     poison.set(result.poison)
 
@@ -111,7 +111,9 @@ def ingest(
     """Fetch, classify, thread and route one changed mail."""
     body = msg.get_body()
     with invocation(context):
-        result = run_stage("ingest", body, MailChange, handle_change, services())
+        result = run_stage(
+            "ingest", body, MailChange, handle_change, services(), MAIL_CHANGES
+        )
     forward(result, out, poison)
 
 
@@ -130,7 +132,7 @@ def deliver(
     body = msg.get_body()
     with invocation(context):
         result = run_stage(
-            "deliver", body, DeliveryRequest, handle_delivery, services()
+            "deliver", body, DeliveryRequest, handle_delivery, services(), DELIVERIES
         )
     forward(result, out, poison)
 
@@ -145,7 +147,9 @@ def acknowledge(
     """Reply to the requester with the URLs of their tickets."""
     body = msg.get_body()
     with invocation(context):
-        result = run_stage("acknowledge", body, AckRequest, handle_ack, services())
+        result = run_stage(
+            "acknowledge", body, AckRequest, handle_ack, services(), ACKNOWLEDGEMENTS
+        )
     poison.set(result.poison)
 
 
@@ -164,7 +168,12 @@ def lifecycle_worker(
     body = msg.get_body()
     with invocation(context):
         result = run_stage(
-            "lifecycle", body, LifecycleEvent, handle_lifecycle_event, services()
+            "lifecycle",
+            body,
+            LifecycleEvent,
+            handle_lifecycle_event,
+            services(),
+            LIFECYCLE,
         )
     forward(result, out, poison)
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from mailroom.config import Config
 from mailroom.errors import ConfigurationError
-from mailroom.ports import BlobStore, KeyValueStore, MailGateway, Tracker
+from mailroom.ports import BlobStore, KeyValueStore, MailGateway, QueueClient, Tracker
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,9 @@ class Services:
     blobs: BlobStore
     now: Callable[[], datetime]
     new_nonce: Callable[[], str]
+    # Where a stage puts a message back to wait out a long Retry-After;
+    # without it the queue's own retries take every wait.
+    queues: QueueClient | None = None
 
     def tracker(self, tool: str) -> Tracker:
         """Return the tracker configured under `tool`."""

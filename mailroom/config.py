@@ -305,12 +305,16 @@ class StorageConfig(Section):
 
 
 class RuntimeConfig(Section):
-    """Where the local parts keep their data and which address they serve."""
+    """Where local data lives, which address is served, how long queues wait."""
 
     data_dir: str = ".mailroom"
     public_url: str = "http://127.0.0.1:7071"
     marker_header: str = "X-Mailroom-Id"
     message_id_domain: str = "mailroom.invalid"
+    # host.json's extensions.queues.visibilityTimeout: how long a queue waits
+    # before it tries a failed message again. A stage defers a message whose
+    # Retry-After is longer, so the two must agree.
+    visibility_timeout_seconds: float = Field(default=30, ge=0)
 
 
 class Config(Section):

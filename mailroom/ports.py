@@ -124,10 +124,10 @@ class BlobStore(Protocol):
 
 
 class QueueClient(Protocol):
-    """Queues that code writes to itself (replay, the local host)."""
+    """Queues that code writes to itself (replay, deferral, the local host)."""
 
-    def send(self, queue: str, body: str) -> None:
-        """Append a message to `queue`."""
+    def send(self, queue: str, body: str, delay: float = 0) -> None:
+        """Append a message to `queue`, hidden for its first `delay` seconds."""
         ...
 
     def move_poison(self, queue: str) -> int:

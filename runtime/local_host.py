@@ -38,8 +38,8 @@ POLL_SECONDS = (0.02, 0.5)
 class HostQueues(Protocol):
     """What the host needs of its queues: SQLite here, Azure (Azurite) too."""
 
-    def send(self, queue: str, body: str) -> None:
-        """Append a message."""
+    def send(self, queue: str, body: str, delay: float = 0) -> None:
+        """Append a message, hidden for its first `delay` seconds."""
         ...
 
     def receive(

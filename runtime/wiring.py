@@ -33,12 +33,18 @@ if TYPE_CHECKING:
 __all__ = ["CONFIG_VARIABLE", "DEFAULT_CONFIG", "load_config"]
 
 _override: Config | None = None
+_ports: Services | None = None
 
 
-def configure(config: Config) -> None:
-    """Use `config` in this process instead of reading it (local host, tests)."""
-    global _override
+def configure(config: Config, ports: Services | None = None) -> None:
+    """Use `config` in this process instead of reading it (local host, tests).
+
+    `ports`, when given, serve instead of the ones `config` names: a test's
+    fakes behind the real FunctionApp.
+    """
+    global _override, _ports
     _override = config
+    _ports = ports
     settings.cache_clear()
     services.cache_clear()
 
@@ -64,6 +70,8 @@ def data_dir(config: Config) -> Path:
 @cache
 def services() -> Services:
     """Return the ports of this process, built from its configuration."""
+    if _ports is not None:
+        return _ports
     return build_services(settings())
 
 
@@ -80,6 +88,7 @@ def build_services(config: Config) -> Services:
         blobs=blobs,
         now=lambda: datetime.now(UTC),
         new_nonce=lambda: secrets.token_hex(12),
+        queues=local_queues(config),
     )
 
 

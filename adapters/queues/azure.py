@@ -61,8 +61,8 @@ class AzureQueues:
         # Azure cannot read a message back while it is invisible.
         self._bodies: dict[tuple[str, str], str] = {}
 
-    def send(self, queue: str, body: str) -> None:
-        """Append a message to `queue`."""
+    def send(self, queue: str, body: str, delay: float = 0) -> None:
+        """Append a message to `queue`, hidden for its first `delay` seconds."""
         check_queue_name(queue)
         encoded = len(base64.b64encode(body.encode("utf-8")))
         if encoded > MAX_MESSAGE_BYTES:
@@ -72,7 +72,9 @@ class AzureQueues:
                 "reference"
             )
         with self._translate(f"send to queue {queue!r}"):
-            self._client(queue).send_message(body)
+            self._client(queue).send_message(
+                body, visibility_timeout=_seconds(delay, minimum=0)
+            )
 
     def receive(
         self, queue: str, visibility_timeout: float, owner: str

@@ -71,8 +71,8 @@ class SqliteQueues:
         self._db = SqliteDatabase(path, SCHEMA)
         self._clock = clock
 
-    def send(self, queue: str, body: str) -> None:
-        """Append a message to `queue`."""
+    def send(self, queue: str, body: str, delay: float = 0) -> None:
+        """Append a message to `queue`, hidden for its first `delay` seconds."""
         check_queue_name(queue)
         if len(body.encode("utf-8")) > MAX_MESSAGE_BYTES:
             raise PermanentError(
@@ -84,7 +84,7 @@ class SqliteQueues:
         self._db.execute(
             "INSERT INTO messages (id, queue, body, visible_at, inserted_at) "
             "VALUES (?, ?, ?, ?, ?)",
-            (uuid.uuid4().hex, queue, body, now, now),
+            (uuid.uuid4().hex, queue, body, now + max(0.0, delay), now),
         )
 
     def receive(

@@ -204,12 +204,20 @@ class MimeSpool:
         if leaf is None:
             return
         if leaf.left_off is None or leaf.digest is None:
-            self._kept += leaf.digest.size if leaf.digest is not None else 0
+            self._count_kept(leaf.digest)
             self._out.extend([*leaf.head, *leaf.body])
             return
         self._out.extend(self._left_off_head(leaf.head, leaf.digest, leaf.left_off))
         self._out.extend(leaf.inner_head or [])
         self.left_off += 1
+
+    def _count_kept(self, digest: PartDigest | None) -> None:
+        """Add a file held whole to the total, if apply_limits will keep it."""
+        if digest is None:
+            return
+        digest.finish()
+        if self._limit_passed(digest.size) is None:
+            self._kept += digest.size
 
     def _left_off_head(
         self, head: list[bytes], digest: PartDigest, limit: int

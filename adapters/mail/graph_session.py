@@ -3,8 +3,9 @@
 Every call goes through `GraphSession.call`: at most `max_concurrency`
 requests at once per mailbox (Exchange serves four), short throttling waits
 taken here, and every failure translated into Mailroom's errors. A wait over
-SHORT_WAIT is the queue's to take: RetryableError carries it, capped at
-MAX_WAIT, so a trigger never sleeps away its time-out.
+SHORT_WAIT is the queue's to take, so a trigger never sleeps away its
+time-out: RetryableError carries it (up to MAX_WAIT), and the stage puts the
+message back for that long (see handlers/stage.py).
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
 
 SHORT_WAIT = 5.0
-MAX_WAIT = 60.0
+# The longest Retry-After passed on as asked; the stage defers an hour at most.
+MAX_WAIT = 3600.0
 ATTEMPTS = 3
 QUEUE_WAIT = 10.0
 ERRORS = {"XXX": ODataError}

@@ -24,16 +24,28 @@ def test_a_short_retry_after_is_waited_out_here(
     assert waits == [2.0] and len(graph.requests) == 2
 
 
-def test_a_long_retry_after_goes_to_the_queue_capped(
+def test_a_long_retry_after_goes_to_the_queue_as_asked(
     graph: FakeGraph, mailbox: GraphMailbox, clock: Clock, waits: list[float]
 ) -> None:
-    """A 429 asking for 5 minutes raises RetryableError with at most 60 s."""
+    """A 429 asking for 5 minutes hands the queue the 5 minutes, unslept."""
     graph.throttle = Throttle(until=clock.now() + timedelta(minutes=5))
 
     with pytest.raises(RetryableError, match="max_concurrency") as raised:
         mailbox.delta(HELPDESK, "Inbox", None)
 
-    assert raised.value.retry_after == 60 and waits == []
+    assert raised.value.retry_after == 300 and waits == []
+
+
+def test_a_retry_after_of_a_day_is_capped_at_an_hour(
+    graph: FakeGraph, mailbox: GraphMailbox, clock: Clock, waits: list[float]
+) -> None:
+    """An absurd Retry-After cannot park a message for a day."""
+    graph.throttle = Throttle(until=clock.now() + timedelta(days=1))
+
+    with pytest.raises(RetryableError) as raised:
+        mailbox.delta(HELPDESK, "Inbox", None)
+
+    assert raised.value.retry_after == 3600 and waits == []
 
 
 def test_a_503_without_retry_after_backs_off_then_passes(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from mailroom.models import (
     Attachment,
@@ -112,6 +112,10 @@ class BlobStore(Protocol):
 
     def put(self, name: str, data: bytes) -> None:
         """Store `data` under `name`, replacing what was there."""
+        ...
+
+    def upload(self, name: str, stream: IO[bytes]) -> None:
+        """Store what `stream` holds under `name`, reading it piece by piece."""
         ...
 
     def get(self, name: str) -> bytes:

@@ -82,7 +82,7 @@ def build_services(config: Config) -> Services:
     store, blobs = storage_ports(config)
     return Services(
         config=config,
-        mail=mail_gateway(config),
+        mail=mail_gateway(config, blobs),
         trackers=build_trackers(config),
         store=store,
         blobs=blobs,
@@ -92,12 +92,20 @@ def build_services(config: Config) -> Services:
     )
 
 
-def mail_gateway(config: Config) -> MailGateway:
-    """Return the mail system that `mail.kind` names."""
+def mail_gateway(config: Config, blobs: BlobStore | None = None) -> MailGateway:
+    """Return the mail system that `mail.kind` names.
+
+    Given `blobs`, Graph streams mail too large for memory into them.
+    """
     if config.mail.kind == "graph" and config.mail.graph is not None:
         from adapters.mail.graph import GraphMailbox
 
-        return GraphMailbox(config.mail.graph, config.runtime.public_url)
+        return GraphMailbox(
+            config.mail.graph,
+            config.runtime.public_url,
+            blobs=blobs,
+            limits=config.attachments,
+        )
     return local_mailbox(config)
 
 

@@ -12,6 +12,7 @@ from email.message import Message
 from email.policy import Compat32
 
 from mailroom.bodies import decode_bytes, html_to_text
+from mailroom.cloud_links import find_cloud_links
 from mailroom.mime_headers import (
     decode_encoded_words,
     decode_header_value,
@@ -120,6 +121,7 @@ def _parse(raw: bytes, depth: int, left_off_token: str | None) -> ParsedMail:
             "text_body": text_body,
             "html_body": html_body,
             "attachments": [item.meta for item in unpacked.files],
+            "cloud_links": find_cloud_links(html_body, text_body),
             "related": unpacked.related,
             "signature": parts.meta.signature,
             "returned_message_ids": parts.meta.returned_ids,

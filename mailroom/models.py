@@ -69,6 +69,20 @@ class OversizedFile(Model):
     limit: int
 
 
+CloudProvider = Literal["OneDrive", "SharePoint", "Dropbox", "Google Drive", "Box"]
+
+
+class CloudLink(Model):
+    """A file the mail links to in cloud storage instead of carrying it."""
+
+    name: str
+    url: str
+    provider: CloudProvider
+    # Found in the quoted history of a reply: a new ticket lists it, a
+    # reply's comment does not list it again.
+    quoted: bool = False
+
+
 class NormalizedMail(Model):
     """A parsed mail in the shape every rule works on."""
 
@@ -88,6 +102,7 @@ class NormalizedMail(Model):
     text_body: str = ""
     html_body: str | None = None
     attachments: list[Attachment] = []
+    cloud_links: list[CloudLink] = []
     related: list[RelatedItem] = []
     signature: str | None = None
     returned_message_ids: list[str] = []

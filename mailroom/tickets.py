@@ -6,6 +6,7 @@ import re
 
 from mailroom.models import (
     Attachment,
+    CloudLink,
     CommentDraft,
     FieldProblem,
     NormalizedMail,
@@ -34,10 +35,11 @@ def draft_ticket(
 ) -> TicketDraft:
     """Return the draft of a ticket opened from `mail`."""
     text = show_inline_images(mail.text_body, mail.attachments).strip()
+    sections = describe_related(mail.related) + describe_links(mail.cloud_links)
     return TicketDraft(
         correlation_id=correlation_id,
         summary=ticket_summary(mail.subject),
-        description=text + describe_related(mail.related),
+        description=text + sections,
         requester=mail.sender,
         fields=fields,
         problems=problems,
@@ -47,13 +49,17 @@ def draft_ticket(
 def draft_comment(
     mail: NormalizedMail, correlation_id: str, *, public: bool, outgoing: bool
 ) -> CommentDraft:
-    """Return a comment holding a reply's new text, without quoted history."""
+    """Return a comment holding a reply's new text, without quoted history.
+
+    Files linked only in the quoted history were listed when they came.
+    """
     text = show_inline_images(mail.text_body, mail.attachments).strip()
     body = strip_quoted(text).strip() or text or NO_SUBJECT
+    fresh = [link for link in mail.cloud_links if not link.quoted]
     return CommentDraft(
         correlation_id=correlation_id,
         author=mail.sender,
-        body=body,
+        body=body + describe_links(fresh),
         public=public,
         outgoing=outgoing,
         full_text=text if text != body else None,
@@ -85,6 +91,14 @@ def describe_related(items: list[RelatedItem]) -> str:
             f'"{item.subject}" from {sender} ---\n{text}{files}'
         )
     return "".join(sections)
+
+
+def describe_links(links: list[CloudLink]) -> str:
+    """Return a section naming the files the mail links to, not attached."""
+    if not links:
+        return ""
+    lines = [f"- {link.name} ({link.provider}): {link.url}" for link in links]
+    return "\n\n--- Linked files (not attached) ---\n" + "\n".join(lines)
 
 
 def show_inline_images(text: str, attachments: list[Attachment]) -> str:

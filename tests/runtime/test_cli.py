@@ -13,6 +13,7 @@ from mailroom.models import TicketDraft
 from runtime import wiring
 from runtime.cli import main
 from runtime.session import SAMPLES
+from tests.domain.cloud_link_samples import shared_forecast
 
 REPLY = SAMPLES / "03-reply-to-vpn-outlook-quote.eml"
 OOF = SAMPLES / "07-out-of-office.eml"
@@ -43,6 +44,16 @@ def test_explain_names_the_decisions_and_writes_nothing(tmp_path: Path) -> None:
     assert report["outcome"] == "skip"
     assert "Auto-Submitted" in report["classification"]["reason"]
     assert not (tmp_path / "data" / "state.sqlite3").exists()
+
+
+def test_explain_lists_the_files_a_mail_links_to(tmp_path: Path) -> None:
+    """A OneDrive file shared by link shows next to the attachments."""
+    mail = tmp_path / "shared.eml"
+    mail.write_bytes(shared_forecast())
+    report = run("--config", str(config_file(tmp_path)), "explain", str(mail), "--json")
+    assert isinstance(report, dict)
+    [link] = report["mail"]["cloud_links"]
+    assert (link["name"], link["provider"]) == ("Q3 forecast.xlsx", "OneDrive")
 
 
 def test_explain_diff_shows_what_another_route_changes(tmp_path: Path) -> None:

@@ -308,7 +308,7 @@ var trackerSettings = json('{${join(trackerPairs, ',')}}')
 var graphSettings = union(
   empty(graphClientId) ? { MAILROOM__mail__graph__managed_identity_client_id: identity.properties.clientId } : {},
   empty(graphClientSecret) ? {} : { MAILROOM__mail__graph__client_secret: '${vaultRef}graph-client-secret)' },
-  empty(graphCertificate) ? {} : { GRAPH_CERTIFICATE: '${vaultRef}graph-certificate)' }
+  empty(graphCertificate) ? {} : { MAILROOM__mail__graph__certificate: '${vaultRef}graph-certificate)' }
 )
 
 var appSettings = {

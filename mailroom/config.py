@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Annotated, Any, Literal
 
 import yaml
@@ -9,6 +11,14 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from mailroom.errors import ConfigurationError
 from mailroom.models import Importance
+
+# The keys of mail.graph that each make the app sign in its own way.
+SIGN_IN_KEYS = ("client_secret", "certificate", "certificate_path")
+PEM_BEGIN = "-----BEGIN"
+# Every DER structure, PKCS#12 included, opens with the SEQUENCE tag.
+DER_SEQUENCE = b"\x30"
+# PKCS#8 and the older OpenSSL header that each mark an encrypted key.
+PEM_ENCRYPTED = ("ENCRYPTED PRIVATE KEY-----", "Proc-Type: 4,ENCRYPTED")
 
 
 class Section(BaseModel):
@@ -29,10 +39,13 @@ class GraphConfig(Section):
 
     tenant_id: str
     client_id: str
-    # How the app signs in: a client secret, or a certificate (a PEM file
-    # with its private key); with neither, the managed identity of the
-    # Functions app (a user-assigned one when its client id is given).
+    # How the app signs in, one way at most: a client secret; a certificate
+    # with its private key, as text (PEM, or base64 PKCS#12 as Key Vault
+    # keeps a certificate) or as a PEM file; with none of them, the managed
+    # identity of the Functions app (a user-assigned one when its client id
+    # is given).
     client_secret: SecretStr | None = None
+    certificate: SecretStr | None = None
     certificate_path: str | None = None
     managed_identity_client_id: str | None = None
     base_url: str = "https://graph.microsoft.com/v1.0"
@@ -42,12 +55,55 @@ class GraphConfig(Section):
     resync_days: int = Field(default=7, ge=1, le=365)
 
     def model_post_init(self, context: Any, /) -> None:
-        """Check that the app signs in one way only."""
-        if self.client_secret is not None and self.certificate_path is not None:
+        """Check that the app signs in one way only, and the certificate's form."""
+        ways = [key for key in SIGN_IN_KEYS if getattr(self, key) is not None]
+        if len(ways) > 1:
             raise ValueError(
-                "mail.graph sets both client_secret and certificate_path; keep "
-                "the one the app registration holds"
+                f"mail.graph sets {' and '.join(ways)}; the app signs in one way, "
+                "so keep only the one the app registration holds (look in the "
+                "file and in the MAILROOM__mail__graph__ app settings)"
             )
+        if self.certificate is not None:
+            decode_certificate(self.certificate.get_secret_value())
+
+
+def decode_certificate(text: str) -> bytes:
+    """Return the bytes of a certificate given as PEM text or base64 PKCS#12.
+
+    Only the form is checked here; azure-identity reads the key and the
+    certificate when it builds the credential.
+    """
+    if PEM_BEGIN in text:
+        _check_pem(text)
+        return text.encode("utf-8")
+
+    try:
+        data = base64.b64decode("".join(text.split()), validate=True)
+    except binascii.Error:
+        data = b""
+    if not data.startswith(DER_SEQUENCE):
+        raise ValueError(
+            "mail.graph.certificate is neither PEM text nor base64 PKCS#12; set "
+            "it to the certificate with its private key as PEM, or to the value "
+            "of a Key Vault certificate's secret. If the app setting still reads "
+            "@Microsoft.KeyVault(...), the app could not resolve the reference"
+        )
+    return data
+
+
+def _check_pem(text: str) -> None:
+    """Check that PEM text holds a certificate and its unencrypted key."""
+    if "PRIVATE KEY-----" not in text or "BEGIN CERTIFICATE-----" not in text:
+        raise ValueError(
+            "mail.graph.certificate needs both the certificate and its private "
+            "key in one PEM text; append the key's PEM block to the certificate's"
+        )
+    if any(mark in text for mark in PEM_ENCRYPTED):
+        raise ValueError(
+            "mail.graph.certificate holds an encrypted private key; store the "
+            "key unencrypted (the setting is a secret already), as "
+            "`openssl pkey -in key.pem` writes it"
+        )
 
 
 class MailConfig(Section):

@@ -23,7 +23,8 @@ from msgraph_core import GraphClientFactory
 from msgraph_core.middleware import GraphTelemetryHandler
 from msgraph_core.middleware.options import GraphTelemetryHandlerOption
 
-from mailroom.config import GraphConfig
+from mailroom.config import GraphConfig, decode_certificate
+from mailroom.errors import ConfigurationError
 
 IMMUTABLE_ID = 'IdType="ImmutableId"'
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)
@@ -50,21 +51,42 @@ class PreferImmutableIds(BaseMiddleware):
 
 def build_credential(config: GraphConfig) -> AsyncTokenCredential:
     """Return the credential the configuration names (see GraphConfig)."""
-    from azure.identity.aio import (
-        CertificateCredential,
-        ClientSecretCredential,
-        ManagedIdentityCredential,
-    )
+    from azure.identity.aio import ClientSecretCredential, ManagedIdentityCredential
 
     if config.client_secret is not None:
         return ClientSecretCredential(
             config.tenant_id, config.client_id, config.client_secret.get_secret_value()
         )
-    if config.certificate_path is not None:
+    if config.certificate is not None or config.certificate_path is not None:
+        return build_certificate_credential(config)
+    return ManagedIdentityCredential(client_id=config.managed_identity_client_id)
+
+
+def build_certificate_credential(config: GraphConfig) -> AsyncTokenCredential:
+    """Return a CertificateCredential over the certificate text or file.
+
+    azure-identity reads the key as it builds the credential, so a
+    certificate it cannot use fails here, naming the key that holds it.
+    """
+    from azure.identity.aio import CertificateCredential
+
+    text = config.certificate
+    key = "certificate" if text is not None else "certificate_path"
+    try:
+        if text is not None:
+            data = decode_certificate(text.get_secret_value())
+            return CertificateCredential(
+                config.tenant_id, config.client_id, certificate_data=data
+            )
         return CertificateCredential(
             config.tenant_id, config.client_id, certificate_path=config.certificate_path
         )
-    return ManagedIdentityCredential(client_id=config.managed_identity_client_id)
+    except (OSError, TypeError, ValueError) as exc:
+        raise ConfigurationError(
+            f"mail.graph.{key} could not be read as a certificate with its "
+            f"private key ({type(exc).__name__}); check that it holds both and "
+            "that the key is RSA and unencrypted (see docs/graph-setup.md)"
+        ) from exc
 
 
 def build_http(config: GraphConfig, http: HttpFactory | None) -> httpx.AsyncClient:

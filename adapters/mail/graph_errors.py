@@ -21,7 +21,9 @@ RETRYABLE_STATUS = frozenset({429, 503, 504})
 SIGN_IN = "sign-in"
 # Failures that happen before the request leaves this machine.
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-CREDENTIALS = "mail.graph.tenant_id, client_id and client_secret or certificate_path"
+CREDENTIALS = (
+    "mail.graph.tenant_id, client_id and client_secret, certificate or certificate_path"
+)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from tests.infra import bicep
 # signs in as, and the host's telemetry export with Entra authentication.
 READ_BY_LIBRARIES = {
     "AZURE_CLIENT_ID",
+    "AZURE_TENANT_ID",
     "APPLICATIONINSIGHTS_CONNECTION_STRING",
     "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
 }
@@ -41,6 +42,17 @@ def test_every_variable_the_code_reads_is_set() -> None:
 
     assert "MAILROOM_CONFIG" in read
     assert read - bicep.app_settings() == set()
+
+
+def test_every_setting_outside_the_configuration_has_a_reader() -> None:
+    """A non-MAILROOM__ setting is read by the code, a library or a binding."""
+    connections = bicep.connections_in_bindings()
+    read = bicep.settings_read_by_code() | READ_BY_LIBRARIES
+    read |= {name + suffix for name in connections for suffix in IDENTITY_SUFFIXES}
+
+    plain = {s for s in bicep.app_settings() if not s.startswith("MAILROOM__")}
+
+    assert plain - read == set()
 
 
 def test_binding_connections_are_identity_based() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,15 +13,12 @@ from azure.identity.aio import (
     ClientSecretCredential,
     ManagedIdentityCredential,
 )
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 from pydantic import SecretStr
 
 from adapters.mail.graph_client import build_credential
 from mailroom.config import GraphConfig, parse_config
 from mailroom.errors import ConfigurationError
+from tests.certificates import pem_text
 
 REPO = Path(__file__).resolve().parents[3]
 MINIMAL = """
@@ -35,28 +31,8 @@ mail: {kind: graph}
 
 def self_signed_pem(folder: Path) -> Path:
     """Write a throwaway certificate with its private key as one PEM file."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mailroom-test")])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
     path = folder / "app.pem"
-    path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        + certificate.public_bytes(serialization.Encoding.PEM)
-    )
+    path.write_text(pem_text(), encoding="ascii")
     return path
 
 
@@ -73,7 +49,7 @@ def test_kind_graph_needs_the_graph_section() -> None:
 
 def test_a_secret_and_a_certificate_together_are_refused() -> None:
     """The app signs in one way; both ways at once is a configuration error."""
-    with pytest.raises(ValueError, match="both client_secret and certificate_path"):
+    with pytest.raises(ValueError, match="client_secret and certificate_path"):
         GraphConfig(
             tenant_id="t",
             client_id="c",

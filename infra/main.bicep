@@ -49,7 +49,7 @@ param graphClientId string = ''
 param graphClientSecret string = ''
 
 @secure()
-@description('PEM certificate with its private key for that app registration; empty otherwise.')
+@description('Certificate with its private key for that app registration, as PEM text or the base64 PKCS#12 that Key Vault keeps; empty otherwise.')
 param graphCertificate string = ''
 
 @minValue(40)

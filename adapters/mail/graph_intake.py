@@ -120,11 +120,11 @@ class Intake:
         """Stop an upload under way; the half-written blob is never committed."""
         if self._upload is None:
             return
-        await asyncio.to_thread(self._send, exc)
         try:
+            await asyncio.to_thread(self._send, exc)
             await self._upload
-        except BaseException:  # the upload fails with `exc`, raised by the caller
-            return
+        except BaseException:  # `exc` (or the upload's own failure): the caller
+            return  # raises `exc`, which says why the mail was not taken in
 
     async def _start_upload(self, blobs: BlobStore) -> None:
         """Open the pipe, start the upload, and pass the head through both."""

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
+from mailroom.config_problems import describe_checks, describe_invalid, describe_yaml
 from mailroom.errors import ConfigurationError
 from mailroom.models import Importance
 
@@ -400,12 +402,21 @@ class Config(Section):
                 )
 
 
-def parse_config(text: str, source: str = "configuration") -> Config:
-    """Validate YAML text into a Config, naming the bad key on failure."""
+def parse_config(
+    text: str,
+    source: str = "configuration",
+    set_by: Mapping[str, str] | None = None,
+) -> Config:
+    """Validate YAML text into a Config, naming the bad key on failure.
+
+    `set_by` maps a dotted key to the app setting that overrode it, so that
+    a problem names the setting instead of the file.
+    """
+    settings = set_by or {}
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigurationError(_describe_yaml(exc, source)) from None
+        raise ConfigurationError(describe_yaml(exc, source)) from None
 
     if not isinstance(data, dict):
         raise ConfigurationError(f"{source} must be a mapping at the top level")
@@ -413,29 +424,11 @@ def parse_config(text: str, source: str = "configuration") -> Config:
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigurationError(_describe(exc, source)) from None
+        raise ConfigurationError(describe_invalid(exc, source, settings)) from None
 
     from mailroom.config_checks import check_config
 
     problems = check_config(config)
-    if problems:
-        listed = "\n".join(f"  {problem}" for problem in problems)
-        raise ConfigurationError(f"{source} has {len(problems)} problem(s):\n{listed}")
+    if any(problems.values()):
+        raise ConfigurationError(describe_checks(problems, source, settings))
     return config
-
-
-def _describe_yaml(exc: yaml.YAMLError, source: str) -> str:
-    """Say where the YAML breaks without quoting the line (it may hold a secret)."""
-    mark = getattr(exc, "problem_mark", None)
-    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-    problem = getattr(exc, "problem", None) or "it cannot be read"
-    return f"{source} is not valid YAML{where}: {problem}"
-
-
-def _describe(exc: ValidationError, source: str) -> str:
-    """Name each bad key without echoing its value (it may be a secret)."""
-    lines = [f"{source} has {exc.error_count()} problem(s):"]
-    for error in exc.errors():
-        where = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        lines.append(f"  {where}: {error['msg']}")
-    return "\n".join(lines)

@@ -8,10 +8,10 @@ from mailroom.fields import check_field_map
 from mailroom.routing import check_routes
 
 
-def check_config(config: Config) -> list[str]:
-    """Return a sentence for every pattern or template that cannot work."""
-    return [
-        *check_routes(config.routes),
-        *check_field_map(config.fields),
-        *check_templates(config.acknowledgement),
-    ]
+def check_config(config: Config) -> dict[str, list[str]]:
+    """Return, per section, a sentence for each pattern or template that fails."""
+    return {
+        "routes": check_routes(config.routes),
+        "fields": check_field_map(config.fields),
+        "acknowledgement": check_templates(config.acknowledgement),
+    }

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from mailroom.config import Config, parse_config
+from mailroom.errors import ConfigurationError
 
 DEFAULT_CONFIG = Path(__file__).with_name("default.yaml")
 CONFIG_VARIABLE = "MAILROOM_CONFIG"
@@ -28,10 +29,9 @@ def load_config(
 ) -> Config:
     """Read and validate a configuration file, with app-setting overrides."""
     source = path or DEFAULT_CONFIG
-    text = source.read_text(encoding="utf-8")
-    if environ is not None:
-        text = apply_overrides(text, environ)
-    return parse_config(text, str(source))
+    settings = environ or {}
+    text = apply_overrides(source.read_text(encoding="utf-8"), settings)
+    return parse_config(text, str(source), overridden_keys(settings))
 
 
 def config_from_environment() -> Config:
@@ -51,7 +51,8 @@ def apply_overrides(text: str, environ: Mapping[str, str]) -> str:
     """Return configuration text with MAILROOM__<section>__<key> values set.
 
     Shorter paths apply first; a value starting with `[` or `{` is JSON,
-    anything else is text.
+    anything else is text. A setting that cannot apply raises a
+    ConfigurationError naming it, never quoting its value.
     """
     names = [name for name in environ if name.startswith(OVERRIDE_PREFIX)]
     if not names:
@@ -61,11 +62,59 @@ def apply_overrides(text: str, environ: Mapping[str, str]) -> str:
     except yaml.YAMLError:
         # parse_config reports where the file breaks, without quoting it.
         return text
+    if not isinstance(data, dict):
+        return text
     for name in sorted(names, key=lambda n: n.count("__")):
-        *parents, leaf = name.removeprefix(OVERRIDE_PREFIX).split("__")
+        *parents, leaf = key_path(name)
         node = data
-        for part in parents:
+        for depth, part in enumerate(parents, start=1):
             node = node.setdefault(part, {})
-        value = environ[name]
-        node[leaf] = json.loads(value) if value.lstrip()[:1] in "[{" else value
+            if not isinstance(node, dict):
+                raise ConfigurationError(_not_a_section(name, parents[:depth], node))
+        node[leaf] = read_value(name, environ[name])
     return yaml.safe_dump(data, allow_unicode=True)
+
+
+def overridden_keys(environ: Mapping[str, str]) -> dict[str, str]:
+    """Map each dotted key an app setting sets to the setting's name."""
+    return {
+        ".".join(key_path(name)): name
+        for name in environ
+        if name.startswith(OVERRIDE_PREFIX)
+    }
+
+
+def key_path(name: str) -> list[str]:
+    """Split MAILROOM__<section>__<key> into the key's path."""
+    parts = name.removeprefix(OVERRIDE_PREFIX).split("__")
+    if not all(parts):
+        raise ConfigurationError(
+            f"the app setting {name} has an empty level in its name; name it "
+            "MAILROOM__<section>__<key>, with two underscores between levels"
+        )
+    return parts
+
+
+def read_value(name: str, value: str) -> Any:
+    """Read a setting's value: JSON if it starts with `[` or `{`, else text."""
+    if value.lstrip()[:1] not in ("[", "{"):
+        return value
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as exc:
+        # exc.doc holds the value, maybe a secret: report msg and place only.
+        raise ConfigurationError(
+            f"the app setting {name} is not valid JSON ({exc.msg}, at line "
+            f"{exc.lineno}, column {exc.colno}); a value starting with [ or {{ "
+            "is read as JSON, so fix the JSON or set the keys one by one"
+        ) from None
+
+
+def _not_a_section(name: str, path: list[str], held: object) -> str:
+    """Say that a setting reaches into a key that holds no section."""
+    key = ".".join(path)
+    whole = f"{OVERRIDE_PREFIX}{'__'.join(path)}"
+    fix = f"set {key} itself in {whole}"
+    if isinstance(held, list):
+        fix = f"set the whole list, as JSON, in {whole}"
+    return f"the app setting {name} reaches inside {key}, which is not a section; {fix}"

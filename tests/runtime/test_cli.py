@@ -208,3 +208,15 @@ def test_check_on_the_local_mailbox_has_nothing_to_probe(tmp_path: Path) -> None
     result = CliRunner().invoke(main, ["--config", str(config_file(tmp_path)), "check"])
     assert result.exit_code == 0
     assert "nothing to check" in result.output
+
+
+def test_a_broken_app_setting_is_a_message_not_a_traceback(tmp_path: Path) -> None:
+    """Broken JSON in MAILROOM__trackers exits 1 naming the setting."""
+    result = CliRunner().invoke(
+        main,
+        ["--config", str(config_file(tmp_path)), "tickets"],
+        env={"MAILROOM__trackers": "{bad"},
+    )
+    assert result.exit_code == 1
+    assert "MAILROOM__trackers is not valid JSON" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import pytest
+
+from mailroom.errors import ConfigurationError
 from runtime.config_source import DEFAULT_CONFIG, apply_overrides, load_config
 
 
@@ -22,3 +28,66 @@ def test_json_values_set_whole_sections() -> None:
 def test_other_variables_are_ignored() -> None:
     """Only MAILROOM__ names change anything."""
     assert apply_overrides("a: 1\n", {"PATH": "/bin"}) == "a: 1\n"
+
+
+def test_broken_json_names_the_setting_and_hides_the_value() -> None:
+    """A setting that opens like JSON but breaks is named, never quoted."""
+    environ = {"MAILROOM__trackers": "{s3cr3t"}
+    with pytest.raises(ConfigurationError) as caught:
+        load_config(DEFAULT_CONFIG, environ)
+    assert "MAILROOM__trackers is not valid JSON" in str(caught.value)
+    assert "s3cr3t" not in str(caught.value)
+
+
+def test_a_bad_value_is_blamed_on_its_setting_not_the_file() -> None:
+    """The problem names the setting, and the heading does not name the file."""
+    environ = {"MAILROOM__mail__kind": "s3cr3t"}
+    with pytest.raises(ConfigurationError) as caught:
+        load_config(DEFAULT_CONFIG, environ)
+    message = str(caught.value)
+    assert message.startswith("the MAILROOM__ app settings have 1 problem(s)")
+    assert "mail.kind: " in message
+    assert "(from MAILROOM__mail__kind)" in message
+    assert "s3cr3t" not in message
+
+
+def test_a_failed_check_names_the_settings_of_its_section() -> None:
+    """A route pattern set by MAILROOM__routes is blamed on that setting."""
+    routes = [{"name": "r", "match": {"subject": "(["}, "tools": ["local"]}]
+    environ = {"MAILROOM__routes": json.dumps(routes)}
+    with pytest.raises(ConfigurationError, match=r"\(from MAILROOM__routes\)"):
+        load_config(DEFAULT_CONFIG, environ)
+
+
+def test_a_problem_in_the_file_still_names_the_file(tmp_path: Path) -> None:
+    """Without a setting behind it, a bad key is the file's."""
+    path = tmp_path / "mailroom.yaml"
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    path.write_text(text.replace("kind: local", "kind: other", 1), encoding="utf-8")
+    with pytest.raises(ConfigurationError, match=r"mailroom\.yaml has 1 problem"):
+        load_config(path, {"MAILROOM__runtime__public_url": "https://x.example"})
+
+
+def test_a_setting_inside_a_plain_value_is_named() -> None:
+    """MAILROOM__mail__kind__x cannot apply: mail.kind holds text."""
+    environ = {"MAILROOM__mail__kind__x": "1"}
+    with pytest.raises(ConfigurationError, match="MAILROOM__mail__kind__x reaches"):
+        load_config(DEFAULT_CONFIG, environ)
+
+
+def test_a_setting_inside_a_list_says_to_set_the_list() -> None:
+    """Mailboxes are a list: a setting must replace it whole, as JSON."""
+    environ = {"MAILROOM__mailboxes__0__address": "it@example.org"}
+    with pytest.raises(ConfigurationError, match="as JSON, in MAILROOM__mailboxes"):
+        load_config(DEFAULT_CONFIG, environ)
+
+
+def test_an_empty_level_in_a_name_is_refused() -> None:
+    """MAILROOM____x has no section: the name is wrong, and said so."""
+    with pytest.raises(ConfigurationError, match="MAILROOM____x has an empty level"):
+        load_config(DEFAULT_CONFIG, {"MAILROOM____x": "1"})
+
+
+def test_an_empty_value_is_text() -> None:
+    """An empty setting is an empty string, not JSON that fails to parse."""
+    assert "public_url: ''" in apply_overrides("a: 1\n", {"MAILROOM__public_url": ""})

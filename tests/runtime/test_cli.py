@@ -220,3 +220,14 @@ def test_a_broken_app_setting_is_a_message_not_a_traceback(tmp_path: Path) -> No
     assert result.exit_code == 1
     assert "MAILROOM__trackers is not valid JSON" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_the_cli_applies_app_settings_over_its_config(tmp_path: Path) -> None:
+    """MAILROOM__runtime__data_dir wins over the --config file's value."""
+    elsewhere = tmp_path / "elsewhere"
+    result = CliRunner().invoke(
+        main,
+        ["--config", str(config_file(tmp_path)), "tickets"],
+        env={"MAILROOM__runtime__data_dir": str(elsewhere)},
+    )
+    assert f"there is no data folder at {elsewhere}" in result.output

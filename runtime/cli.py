@@ -188,21 +188,28 @@ def explain(
     other: Path | None,
 ) -> None:
     """Show what Mailroom would do with a mail, and why; writes nothing."""
-    from runtime.explain import diff_configs, explain_mail, stored_mail
+    from runtime.explain import explain_mail
+    from runtime.explain_diff import diff_file, diff_stored
+    from runtime.explain_text import diff_lines, text_lines
 
+    report: Any
     if other is not None:
-        raws = {file.name: file.read_bytes()} if file else stored_mail(config)
-        report: Any = diff_configs(raws, config, read_config(other), mailbox)
+        changed = read_config(other)
+        if file is None:
+            report = diff_stored(config, changed)
+        else:
+            raw = file.read_bytes()
+            report = diff_file(raw, file.name, config, changed, mailbox)
+        lines = diff_lines(report)
     elif file is not None:
         report = explain_mail(file.read_bytes(), config, mailbox)
+        lines = text_lines(report)
     else:
         raise click.UsageError("give a FILE to explain, or --diff CONFIG")
     if as_json:
         click.echo(json.dumps(report, indent=2, ensure_ascii=False, default=str))
         return
-    items = report.items() if isinstance(report, dict) else enumerate(report)
-    for key, value in items:
-        console.print(f"[bold]{key}[/bold]: {value}")
+    click.echo("\n".join(lines))
 
 
 @main.command()

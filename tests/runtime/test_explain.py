@@ -1,0 +1,178 @@
+"""explain decides as ingest does; its diff decides stored mail as if new."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from mailroom.config import Config
+from runtime import wiring
+from runtime.cli import main
+from runtime.explain import decide_arrival, file_arrival
+from runtime.explain_diff import as_new, diff_configs, stored_arrivals
+from runtime.local_host import LocalHost
+from runtime.session import SAMPLES
+from tests.pipeline import HELPDESK, Pipeline
+
+NEW = SAMPLES / "01-vpn-outage-high-priority.eml"
+REPLY = SAMPLES / "03-reply-to-vpn-outlook-quote.eml"
+OOF = SAMPLES / "07-out-of-office.eml"
+ONLY_EXAMPLE_NET = [
+    {"name": "vip", "match": {"sender_domain": ["example.net"]}, "tools": ["local"]}
+]
+
+
+def config_file(tmp_path: Path, name: str, **changes: Any) -> Path:
+    """Write the embedded configuration over tmp_path/data, with changes."""
+    data = yaml.safe_load(wiring.DEFAULT_CONFIG.read_text())
+    data["runtime"] = {"data_dir": str(tmp_path / "data")}
+    data.update(changes)
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def config(tmp_path: Path, name: str, **changes: Any) -> Config:
+    """Return the embedded configuration with changes, validated."""
+    return wiring.load_config(config_file(tmp_path, name, **changes))
+
+
+def mail_with_file(size: int) -> bytes:
+    """Return a new request carrying one file of `size` bytes."""
+    message = EmailMessage()
+    message["From"] = "Dana Weber <dana@example.com>"
+    message["To"] = HELPDESK
+    message["Subject"] = "Disk image of the broken laptop"
+    message["Message-ID"] = "<disk-image@example.com>"
+    message.set_content("The image is attached.\n")
+    message.add_attachment(
+        b"x" * size, maintype="application", subtype="octet-stream", filename="disk.img"
+    )
+    return message.as_bytes()
+
+
+def explain(*args: str) -> Any:
+    """Run `mailroom explain` and return its JSON."""
+    result = CliRunner().invoke(main, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_a_file_over_the_limit_is_a_problem_named_in_the_acknowledgement(
+    tmp_path: Path,
+) -> None:
+    """A file past attachments.max_bytes is left off, as ingest leaves it off."""
+    path = config_file(tmp_path, "small", attachments={"max_bytes": 1000})
+    mail = tmp_path / "disk.eml"
+    mail.write_bytes(mail_with_file(2000))
+
+    report = explain("--config", str(path), "explain", str(mail))
+
+    [problem] = report["fields"]["problems"]
+    assert problem["value"] == "disk.img (2000 bytes)"
+    assert "over the 1000-byte limit" in problem["reason"]
+    assert report["mail"]["attachments"] == []
+    assert "disk.img (2000 bytes)" in report["acknowledgement"]["text_body"]
+
+
+def test_explain_foretells_what_ingest_records_for_every_sample(
+    tmp_path: Path,
+) -> None:
+    """Explained just before its delivery, each sample gets the record ingest writes."""
+    small = config(tmp_path, "small", attachments={"max_bytes": 1000})
+    pipeline = Pipeline(tmp_path, small)
+    for path in sorted(SAMPLES.glob("*.eml")):
+        raw = path.read_bytes()
+        arrival = file_arrival(raw, path.name, small, HELPDESK)
+        at = datetime.now(UTC)
+        foretold = decide_arrival(arrival, small, pipeline.services.store, at).record
+
+        pipeline.deliver(raw)
+
+        recorded = pipeline.ledger.mail(foretold.key)
+        assert recorded is not None, path.name
+        ignored = {"recorded_at", "item_id"}
+        assert foretold.model_dump(exclude=ignored) == recorded.model_dump(
+            exclude=ignored
+        ), path.name
+
+
+@pytest.fixture
+def stored(tmp_path: Path) -> Pipeline:
+    """Return a pipeline that has taken in a new request and a reply to it."""
+    pipeline = Pipeline(tmp_path, config(tmp_path, "current"))
+    pipeline.deliver(NEW.read_bytes())
+    pipeline.deliver(REPLY.read_bytes())
+    return pipeline
+
+
+def test_a_route_change_turns_a_stored_ticket_into_a_skip(
+    stored: Pipeline, tmp_path: Path
+) -> None:
+    """Stored mail is decided as if new, not as a duplicate of itself."""
+    changed = config(tmp_path, "changed", routes=ONLY_EXAMPLE_NET)
+    arrivals = stored_arrivals(stored.ledger, stored.services.blobs)
+
+    differences = diff_configs(arrivals, stored.config, changed, stored.services.store)
+
+    [entry] = differences
+    assert entry["subject"] == "VPN gateway drops connections every few minutes"
+    assert entry["source"].startswith("helpdesk@example.org item ")
+    assert entry["changes"]["outcome"] == {"before": "ticket", "after": "skip"}
+
+
+def test_a_stored_reply_still_threads_to_the_ticket_it_answers(
+    stored: Pipeline, tmp_path: Path
+) -> None:
+    """Decided anew, the reply is a comment on the first mail's ticket."""
+    changed = config(tmp_path, "changed", routes=ONLY_EXAMPLE_NET)
+    arrivals = stored_arrivals(stored.ledger, stored.services.blobs)
+    reply = next(a for a in arrivals if a.raw == REPLY.read_bytes())
+
+    decision = decide_arrival(reply, changed, stored.services.store, datetime.now(UTC))
+
+    report = as_new(decision, changed)
+    assert (report["outcome"], report["thread"]["tickets"]) == (
+        "comment",
+        {"local": "HELP-1"},
+    )
+
+
+def test_explain_prints_one_key_and_value_a_line(tmp_path: Path) -> None:
+    """The human output is `key: value` lines, never a wrapped dict."""
+    path = config_file(tmp_path, "current")
+    result = CliRunner().invoke(main, ["--config", str(path), "explain", str(OOF)])
+
+    lines = result.output.splitlines()
+    assert "outcome: skip" in lines
+    assert "classification.reason: Auto-Submitted: auto-replied (RFC 3834)" in lines
+    assert not [line for line in lines if line.startswith("{")]
+
+
+def test_diff_over_the_data_folder_names_each_changed_mail(
+    tmp_path: Path, host: LocalHost
+) -> None:
+    """`explain --diff` reads the host's ledger and shows `ticket → skip`."""
+    mailbox = wiring.local_mailbox(wiring.settings())
+    for sample in (NEW, REPLY):
+        mailbox.deliver(HELPDESK, sample.read_bytes())
+        assert host.wait_idle(60)
+    current = config_file(tmp_path, "current")
+    changed = config_file(tmp_path, "changed", routes=ONLY_EXAMPLE_NET)
+
+    result = CliRunner().invoke(
+        main, ["--config", str(current), "explain", "--diff", str(changed)]
+    )
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("VPN gateway drops connections every few minutes  (")
+    assert "    outcome: ticket → skip" in lines
+    assert not [line for line in lines if "duplicate" in line]

@@ -42,9 +42,16 @@ logger = logging.getLogger(__name__)
 def handle_change(change: MailChange, services: Services) -> list[DeliveryRequest]:
     """Turn one mail change into the deliveries it still needs."""
     ledger = Ledger(services.store)
-    mailbox = resolve_mailbox(change, ledger)
+    mailbox = resolve_mailbox(change, ledger, services.config)
     with unit_of_work(logger, "ingest.change", item_id=change.item_id) as unit:
         unit.note(change_type=change.change_type, source=change.source)
+        if mailbox is None:
+            logger.warning(
+                "ingest.not_ours",
+                extra={"subscription_id": change.subscription_id},
+            )
+            unit.outcome = "not-ours"
+            return []
         unit.note(mailbox=mailbox)
         if change.change_type == "deleted":
             unit.outcome = "ignored"
@@ -64,12 +71,20 @@ def handle_change(change: MailChange, services: Services) -> list[DeliveryReques
         return ingest_fetched(fetched, services, ledger, unit)
 
 
-def resolve_mailbox(change: MailChange, ledger: Ledger) -> str:
-    """Return the mailbox address, mapping a Graph user id through the ledger."""
-    if "@" in change.mailbox or change.subscription_id is None:
-        return change.mailbox
-    row = ledger.subscription(change.subscription_id)
-    return change.mailbox if row is None else row.mailbox
+def resolve_mailbox(change: MailChange, ledger: Ledger, config: Config) -> str | None:
+    """Return the watched mailbox a change is about; None if it is not ours.
+
+    A notification counts only through a subscription Mailroom made: the
+    mailbox is the one that subscription watches, whatever the resource
+    says, so a notification cannot point Mailroom at another mailbox. A
+    catch-up change names its mailbox from the configuration.
+    """
+    mailbox: str | None = change.mailbox
+    if change.subscription_id is not None:
+        row = ledger.subscription(change.subscription_id)
+        mailbox = None if row is None else row.mailbox
+    watched = {box.address.lower() for box in config.mailboxes}
+    return mailbox if mailbox is not None and mailbox.lower() in watched else None
 
 
 def follow_up(
@@ -94,7 +109,9 @@ def ingest_fetched(
     parsed = apply_limits(
         parse_mail(fetched.raw, fetched.left_off_token), config.attachments
     )
-    key = mail_key(item.mailbox, parsed.mail, item.item_id, fetched.raw, config)
+    key = mail_key(
+        item.mailbox, parsed.mail, item.item_id, identity_bytes(fetched), config
+    )
     unit.note(mail_key=key)
 
     existing = ledger.mail(key)
@@ -275,6 +292,16 @@ def store_mail(
         if not services.blobs.exists(name):
             services.blobs.put(name, file.data)
     services.blobs.put(f"mail/{key}.json", parsed.mail.model_dump_json().encode())
+
+
+def identity_bytes(fetched: FetchedMail) -> bytes:
+    """Return the bytes a mail without a Message-ID is known by.
+
+    A skeleton carries the fetch's random token in its marks; without it,
+    the same large mail fetched twice has the same key.
+    """
+    token = fetched.left_off_token
+    return fetched.raw.replace(token.encode(), b"") if token else fetched.raw
 
 
 def mail_key(

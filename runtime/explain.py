@@ -15,7 +15,13 @@ from typing import Any
 
 from adapters.state.memory import MemoryStore
 from handlers.deliver import OPENING
-from handlers.ingest import decide, mail_key, unfinished, unreadable_record
+from handlers.ingest import (
+    decide,
+    identity_bytes,
+    mail_key,
+    unfinished,
+    unreadable_record,
+)
 from handlers.ledger import Ledger, MailRecord
 from mailroom.acknowledgement import ack_message_id, render_acknowledgement
 from mailroom.attachments import apply_limits
@@ -109,7 +115,9 @@ def decide_arrival(
     found = whole or parse_mail(fetched.raw, fetched.left_off_token)
     mail = apply_limits(found, config.attachments).mail
     item = arrival.item
-    key = mail_key(item.mailbox, mail, item.item_id or None, fetched.raw, config)
+    key = mail_key(
+        item.mailbox, mail, item.item_id or None, identity_bytes(fetched), config
+    )
 
     ledger = Ledger(ReadOnlyView(store, [key, arrival.known_as]))
     services = dry_services(config, at)

@@ -216,3 +216,17 @@ def test_a_mail_over_the_exchange_maximum_is_quarantined(tmp_path: Path) -> None
     assert len(running.poison) == 1
     assert running.tracker.tickets == {}
     assert [p for p in (tmp_path / "blobs").rglob("*.eml")] == []
+
+
+def test_a_large_mail_without_message_id_is_still_known_again(
+    pipeline: GraphPipeline,
+) -> None:
+    """The skeleton's random token does not change the mail's identity."""
+    raw = large_mail().replace(b"Message-ID: <dump-7@example.com>\n", b"")
+    assert b"Message-ID" not in raw
+
+    pipeline.deliver(raw)
+    pipeline.deliver(raw)
+
+    assert len(pipeline.tracker.tickets) == 1
+    assert len(pipeline.ledger.mails()) == 1

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from handlers.claims import claim, release
 from handlers.ledger import (
     DeliveryRecord,
     Ledger,
@@ -34,6 +36,16 @@ from mailroom.tool_replies import compose_failure_notice
 logger = logging.getLogger(__name__)
 
 OPENING = ("create", "linked_new")
+# A reply whose original's ticket is not open yet tries again SOON while
+# the original is younger than IN_FLIGHT_SECONDS, later after
+# ORIGINAL_DELAYED: past the queue's retry delay, so the stage defers it.
+SOON = 2.0
+IN_FLIGHT_SECONDS = 5.0
+ORIGINAL_DELAYED = 60.0
+# A delivery's claim outlives a crashed holder by the function time-out
+# (host.json: 5 minutes) and a minute; a copy that finds it held waits.
+CLAIM_SECONDS = 360.0
+CLAIMED_WAIT = 5.0
 
 
 def handle_delivery(request: DeliveryRequest, services: Services) -> list[AckRequest]:
@@ -54,22 +66,42 @@ def handle_delivery(request: DeliveryRequest, services: Services) -> list[AckReq
             unit.outcome = "already-done"
             return ack_request(record, request)
 
-        mail = load_mail(record.key, services)
-        tracker = services.tracker(request.tool)
-        try:
-            ticket = carry_out(request, record, mail, tracker, services, ledger)
-        except PermanentError:
-            notify_failure(request, record, mail, services)
-            raise
-        if request.action != "event":
-            problems = tool_problems(request, record, mail, tracker)
-            delivery = DeliveryRecord(
-                ticket=ticket, action=request.action, problems=problems
+        key, owner = f"{record.key}|{request.tool}", services.new_nonce()
+        if not claim(services.store, key, owner, services.now(), CLAIM_SECONDS):
+            raise RetryableError(
+                f"mail {record.key} is being delivered to {request.tool} by "
+                "another worker; trying again",
+                retry_after=CLAIMED_WAIT,
             )
-            ledger.save_delivery(record.key, request.tool, delivery)
+        try:
+            ticket = deliver_claimed(request, record, services, ledger)
+        finally:
+            release(services.store, key, owner)
 
         unit.note(ticket=ticket.key if ticket else request.ticket_key)
         return ack_request(record, request)
+
+
+def deliver_claimed(
+    request: DeliveryRequest, record: MailRecord, services: Services, ledger: Ledger
+) -> TicketRef | None:
+    """Do the delivery and mark it finished, holding its claim."""
+    if request.action != "event" and ledger.delivery(record.key, request.tool):
+        return None  # a copy that held the claim before this one finished it
+    mail = load_mail(record.key, services)
+    tracker = services.tracker(request.tool)
+    try:
+        ticket = carry_out(request, record, mail, tracker, services, ledger)
+    except PermanentError:
+        notify_failure(request, record, mail, services)
+        raise
+    if request.action != "event":
+        problems = tool_problems(request, record, mail, tracker)
+        delivery = DeliveryRecord(
+            ticket=ticket, action=request.action, problems=problems
+        )
+        ledger.save_delivery(record.key, request.tool, delivery)
+    return ticket
 
 
 def carry_out(
@@ -84,7 +116,7 @@ def carry_out(
     if request.action in OPENING:
         return open_ticket(request, record, mail, tracker, services, ledger)
 
-    key = resolve_key(request, ledger)
+    key = resolve_key(request, ledger, services.now())
     if request.action == "event":
         detail = {"mail_key": record.key, "event": request.event or "event"}
         tracker.record_event(key, request.event or "event", detail)
@@ -122,7 +154,7 @@ def open_ticket(
     attach_files(request.tool, ticket.key, mail, tracker, services, ledger)
     if request.action == "linked_new":
         relation = "forwarded-from" if record.kind == "forward" else "follows-up"
-        tracker.link(ticket.key, resolve_key(request, ledger), relation)
+        tracker.link(ticket.key, resolve_key(request, ledger, services.now()), relation)
     summary = ticket_summary(mail.subject)
     row = ThreadRow(key=ticket.key, subject=summary, mail_key=record.key)
     ledger.save_ticket(request.tool, row)
@@ -212,11 +244,14 @@ def notify_failure(
         services.mail.send(record.mailbox, notice)
 
 
-def resolve_key(request: DeliveryRequest, ledger: Ledger) -> str:
+def resolve_key(request: DeliveryRequest, ledger: Ledger, now: datetime) -> str:
     """Return the ticket key a comment, note, event or link needs.
 
     A placeholder names a mail whose ticket was still being opened when this
-    mail was ingested; until that delivery finishes, try again later.
+    mail was ingested; until that delivery finishes, try again later: soon
+    while the original is fresh (its ticket is being opened now), then after
+    a wait long enough for the stage to defer the message, so that a tool
+    outage holding up the original does not use up this mail's tries.
     """
     if not request.ticket_key:
         raise PermanentError(
@@ -227,10 +262,13 @@ def resolve_key(request: DeliveryRequest, ledger: Ledger) -> str:
         return request.ticket_key
     done = ledger.delivery(waiting_for, request.tool)
     if done is None or done.ticket is None:
+        original = ledger.mail(waiting_for)
+        age = (now - original.recorded_at).total_seconds() if original else 0.0
+        wait = SOON if age < IN_FLIGHT_SECONDS else ORIGINAL_DELAYED
         raise RetryableError(
             f"mail {request.mail_key} answers mail {waiting_for}, whose ticket "
-            f"in {request.tool} is not open yet; trying again",
-            retry_after=2,
+            f"in {request.tool} is not open yet; trying again in {wait:.0f} s",
+            retry_after=wait,
         )
     return done.ticket.key
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from handlers.deliver import handle_delivery
+from handlers.claims import claim, release
+from handlers.deliver import ORIGINAL_DELAYED, SOON, handle_delivery
 from handlers.ingest import handle_change
+from handlers.services import Services
+from handlers.stage import run_stage
 from mailroom.errors import RetryableError
-from mailroom.messages import MailChange
+from mailroom.messages import DeliveryRequest, MailChange
 from runtime.session import SAMPLES
+from tests.handlers.test_stage_deferral import SentQueues
 from tests.pipeline import HELPDESK, Pipeline
 
 ORIGINAL = (SAMPLES / "01-vpn-outage-high-priority.eml").read_bytes()
@@ -68,3 +74,95 @@ def test_a_comment_waits_while_its_ticket_is_still_being_opened(
     handle_delivery(comment, pipeline.services)
     [ticket] = pipeline.tracker.tickets.values()
     assert len(ticket.comments) == 1
+
+
+def ingested_pair(pipeline: Pipeline) -> tuple[DeliveryRequest, DeliveryRequest]:
+    """Ingest the original and its reply; return the create and the comment."""
+    pipeline.mailbox.deliver(HELPDESK, ORIGINAL)
+    pipeline.mailbox.deliver(HELPDESK, REPLY)
+    changes = pipeline.queues["mail-changes"]
+    deliveries = [
+        handle_change(MailChange.model_validate_json(c), pipeline.services)
+        for c in changes
+    ]
+    changes.clear()
+    return deliveries[0][0], deliveries[1][0]
+
+
+def later(services: Services, seconds: float) -> Services:
+    """Return the services with their clock moved on by `seconds`."""
+    moved = services.now() + timedelta(seconds=seconds)
+    return replace(services, now=lambda: moved)
+
+
+def test_a_comment_tries_again_soon_while_its_original_is_fresh(
+    tmp_path: Path,
+) -> None:
+    """Just after the original was ingested, its ticket is about to open."""
+    pipeline = Pipeline(tmp_path)
+    _, comment = ingested_pair(pipeline)
+
+    with pytest.raises(RetryableError) as raised:
+        handle_delivery(comment, pipeline.services)
+
+    assert raised.value.retry_after == SOON
+
+
+def test_a_comment_on_a_stalled_original_waits_past_the_queue_delay(
+    tmp_path: Path,
+) -> None:
+    """A minute on, the original's create is failing: wait long, and defer."""
+    pipeline = Pipeline(tmp_path)
+    _, comment = ingested_pair(pipeline)
+    queues = SentQueues()
+    services = replace(later(pipeline.services, 30), queues=queues)
+
+    result = run_stage(
+        "deliver",
+        comment.model_dump_json().encode(),
+        DeliveryRequest,
+        handle_delivery,
+        services,
+        queue="deliveries",
+    )
+
+    assert result.poison == [] and result.outputs == []
+    assert [(q, delay) for q, _, delay in queues.sent] == [
+        ("deliveries", ORIGINAL_DELAYED)
+    ]
+    assert services.config.runtime.visibility_timeout_seconds < ORIGINAL_DELAYED
+
+
+def test_two_copies_of_one_delivery_at_once_post_one_comment(
+    tmp_path: Path,
+) -> None:
+    """While one copy holds the claim, the other goes back to its queue."""
+    pipeline = Pipeline(tmp_path)
+    create, comment = ingested_pair(pipeline)
+    handle_delivery(create, pipeline.services)
+    key = f"{comment.mail_key}|{comment.tool}"
+    assert claim(pipeline.services.store, key, "other", pipeline.services.now(), 60)
+
+    with pytest.raises(RetryableError, match="another worker"):
+        handle_delivery(comment, pipeline.services)
+    release(pipeline.services.store, key, "other")
+    handle_delivery(comment, pipeline.services)
+    handle_delivery(comment, pipeline.services)
+
+    [ticket] = pipeline.tracker.tickets.values()
+    assert len(ticket.comments) == 1
+
+
+def test_a_claim_left_by_a_crashed_worker_expires(tmp_path: Path) -> None:
+    """A holder that never released its claim blocks only until it runs out."""
+    pipeline = Pipeline(tmp_path)
+    create, comment = ingested_pair(pipeline)
+    handle_delivery(create, pipeline.services)
+    key = f"{comment.mail_key}|{comment.tool}"
+    claim(pipeline.services.store, key, "crashed", pipeline.services.now(), 60)
+
+    handle_delivery(comment, later(pipeline.services, 61))
+
+    [ticket] = pipeline.tracker.tickets.values()
+    assert len(ticket.comments) == 1
+    assert pipeline.services.store.get("claims", key) is None

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from mailroom.config import Config
 from mailroom.errors import ConfigurationError, MailroomError
+from mailroom.ports import MailGateway
 from runtime import wiring
 from runtime.logs import configure_logging
 from runtime.session import SAMPLES, start_host
@@ -262,6 +263,23 @@ def wait_for_interrupt() -> None:
         console.print("stopping")
 
 
+def opened_mail(config: Config) -> MailGateway:
+    """Return the configured mail gateway, closed when the command ends."""
+    return close_at_end(wiring.mail_gateway(config))
+
+
+def close_at_end(gateway: MailGateway) -> MailGateway:
+    """Close `gateway` when the command ends, whether it failed or not.
+
+    Graph's gateway holds HTTP sessions (the credential's among them);
+    left open, they are reported at exit as unclosed.
+    """
+    close = getattr(gateway, "close", None)
+    if callable(close):
+        click.get_current_context().call_on_close(close)
+    return gateway
+
+
 @main.group()
 def subscriptions() -> None:
     """List, create and renew, or delete the change subscriptions."""
@@ -271,7 +289,7 @@ def subscriptions() -> None:
 @click.pass_obj
 def subscriptions_list(config: Config) -> None:
     """Print each subscription: id, mailbox, folder, expiry."""
-    for sub in wiring.mail_gateway(config).list_subscriptions():
+    for sub in opened_mail(config).list_subscriptions():
         expires = sub.expires_at.isoformat(timespec="minutes")
         console.print(f"{sub.id}  {sub.mailbox}  {sub.folder}  expires {expires}")
 
@@ -283,7 +301,9 @@ def subscriptions_sync(config: Config) -> None:
     from handlers.subscriptions import renew_subscriptions
 
     wiring.configure(config)
-    changes = renew_subscriptions(wiring.services())
+    services = wiring.services()
+    close_at_end(services.mail)
+    changes = renew_subscriptions(services)
     queues = wiring.local_queues(config)
     for change in changes:
         queues.send("mail-changes", change.model_dump_json())
@@ -296,7 +316,7 @@ def subscriptions_sync(config: Config) -> None:
 @click.pass_obj
 def subscriptions_delete(config: Config, ids: tuple[str, ...], every: bool) -> None:
     """Delete subscriptions by id, or all of them."""
-    gateway = wiring.mail_gateway(config)
+    gateway = opened_mail(config)
     chosen = [s.id for s in gateway.list_subscriptions()] if every else list(ids)
     if not chosen:
         raise click.UsageError("give subscription ids, or --all")
@@ -309,7 +329,7 @@ def subscriptions_delete(config: Config, ids: tuple[str, ...], every: bool) -> N
 @click.pass_obj
 def check(config: Config) -> None:
     """Probe sign-in, mailbox access and subscriptions; exit 1 on a failure."""
-    gateway = wiring.mail_gateway(config)
+    gateway = opened_mail(config)
     probe = getattr(gateway, "check", None)
     if probe is None:
         console.print("the local mailbox needs no credentials: nothing to check")

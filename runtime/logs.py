@@ -25,7 +25,7 @@ class JsonLines(logging.Formatter):
             "at": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname,
             "logger": record.name,
-            "event": record.msg if isinstance(record.msg, str) else str(record.msg),
+            "event": event_of(record),
         }
         for key, value in vars(record).items():
             if key not in STANDARD:
@@ -33,6 +33,20 @@ class JsonLines(logging.Formatter):
         if record.exc_info and record.exc_info[0] is not None:
             line["error_type"] = record.exc_info[0].__name__
         return json.dumps(line, default=str)
+
+
+def event_of(record: logging.LogRecord) -> str:
+    """Return the record's event: Mailroom's constant name, or a library's text.
+
+    Mailroom's own lines pass no arguments. A library's line may be a
+    %-template, filled in here so it does not read "%s.%s failed: %s".
+    """
+    if not record.args:
+        return str(record.msg)
+    try:
+        return record.getMessage()
+    except (TypeError, ValueError):
+        return str(record.msg)
 
 
 def configure_logging(target: Path | TextIO, level: int = logging.INFO) -> None:

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from azure.core.exceptions import ClientAuthenticationError
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 
-from adapters.mail.graph_errors import credential_message
+from adapters.mail.graph_errors import SIGN_IN_CHECKS, credential_message
 from adapters.mail.graph_session import GraphSession
 from mailroom.errors import MailroomError
 
@@ -63,7 +63,8 @@ async def sign_in(session: GraphSession) -> Probe:
     except ClientAuthenticationError as exc:
         return Probe("sign-in", False, credential_message(exc))
     except Exception as exc:  # any failure to sign in is this probe's answer
-        detail = f"could not reach Microsoft Entra ID ({type(exc).__name__})"
+        name = type(exc).__name__
+        detail = f"could not reach Microsoft Entra ID ({name}); {SIGN_IN_CHECKS}"
         return Probe("sign-in", False, detail)
     return Probe("sign-in", True)
 

@@ -24,6 +24,11 @@ NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 CREDENTIALS = (
     "mail.graph.tenant_id, client_id and client_secret, certificate or certificate_path"
 )
+# What to check when the sign-in endpoint gave no answer at all.
+SIGN_IN_CHECKS = (
+    "check the network path to Microsoft Entra ID (a proxy or a firewall), "
+    "then mail.graph.tenant_id and the app's credential"
+)
 
 
 @dataclass(frozen=True)
@@ -153,18 +158,35 @@ def refusal_message(action: str, failure: GraphFailure) -> str:
     )
 
 
-def retry_message(action: str, failure: GraphFailure, wait: float) -> str:
-    """Say that `action` may pass later, and when the queue tries again."""
+def retry_message(action: str, failure: GraphFailure) -> str:
+    """Say why `action` failed for now, and what to check if it goes on.
+
+    The message is read where no queue retries too (the `mailroom` command),
+    so it names the cause and the fix, not who tries again or when.
+    """
     if failure.code == SIGN_IN:
-        cause = "could not be reached to sign in (Microsoft Entra ID)"
-    elif failure.status is None:
-        cause = f"could not be reached ({failure.code})"
-    else:
-        cause = f"answered {failure.status}"
+        return (
+            f"Microsoft Entra ID could not be reached to sign in when asked to "
+            f"{action}; {SIGN_IN_CHECKS}"
+        )
+    if failure.status is None:
+        return (
+            f"Graph could not be reached ({failure.code}) when asked to {action}; "
+            "check the network path to Graph (a proxy or a firewall) and "
+            "mail.graph.base_url"
+        )
+    if failure.status == 429:
+        asked = failure.retry_after
+        wait = f", asking to wait {asked:.0f} s" if asked is not None else ""
+        return (
+            f"Graph throttled the app (429) when asked to {action}{wait}; if it "
+            "keeps happening, lower mail.graph.max_concurrency or the queue "
+            "batch size in host.json"
+        )
     return (
-        f"Graph {cause} when asked to {action}; the queue tries again in "
-        f"{wait:.0f} s. If it persists, lower mail.graph.max_concurrency or "
-        "the queue batch size in host.json"
+        f"Graph answered {failure.status} when asked to {action}, a failure on "
+        "its side that usually passes; if it persists, check the Microsoft 365 "
+        "service health"
     )
 
 

@@ -43,8 +43,8 @@ class LoopThread:
         except concurrent.futures.TimeoutError as exc:
             future.cancel()
             raise RetryableError(
-                f"a Graph call took longer than {timeout:.0f} s; the queue tries "
-                "again; if it keeps happening, check the network path to Graph"
+                f"a Graph call took longer than {timeout:.0f} s; if it keeps "
+                "happening, check the network path to Graph"
             ) from exc
 
     def close(self, cleanup: Callable[[], Awaitable[None]] | None = None) -> None:

@@ -111,7 +111,7 @@ class GraphSession:
             unsure = failure.maybe_done and not idempotent
             if unsure or wait > SHORT_WAIT or attempt == ATTEMPTS:
                 wait = min(failure.retry_after or QUEUE_WAIT, MAX_WAIT)
-                message = retry_message(action, failure, wait)
+                message = retry_message(action, failure)
                 raise GraphRetryableError(message, wait, failure) from cause
             await self.sleep(wait)
         raise AssertionError("unreachable: the last attempt raises")

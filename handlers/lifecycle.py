@@ -5,7 +5,12 @@ from __future__ import annotations
 import logging
 
 from handlers.observe import unit_of_work
-from handlers.webhooks import HttpAnswer, read_batch, validation_answer
+from handlers.webhooks import (
+    HttpAnswer,
+    read_batch,
+    record_refusals,
+    validation_answer,
+)
 from mailroom.client_state import verify_client_state
 from mailroom.messages import LifecycleEvent
 
@@ -28,13 +33,20 @@ def handle_lifecycle(params: dict[str, str], body: bytes, secret: str) -> HttpAn
             return HttpAnswer(status=400, body="expected a lifecycle notification")
 
         events: list[str] = []
+        rejected = malformed = 0
         for item in batch:
+            if not verify_client_state(secret, item.get("clientState")):
+                rejected += 1
+                continue
             event = item.get("lifecycleEvent")
             subscription_id = item.get("subscriptionId")
-            trusted = verify_client_state(secret, item.get("clientState"))
-            if trusted and event in EVENTS and isinstance(subscription_id, str):
-                lifecycle = LifecycleEvent(subscription_id=subscription_id, event=event)
-                events.append(lifecycle.model_dump_json())
+            if event not in EVENTS or not isinstance(subscription_id, str):
+                malformed += 1
+                continue
+            lifecycle = LifecycleEvent(subscription_id=subscription_id, event=event)
+            events.append(lifecycle.model_dump_json())
 
-        unit.note(received=len(batch), enqueued=len(events))
+        counts = {"received": len(batch), "enqueued": len(events)}
+        counts |= {"rejected": rejected, "malformed": malformed}
+        record_refusals(logger, unit, "lifecycle", counts)
         return HttpAnswer(status=202, enqueue=events)

@@ -11,7 +11,12 @@ import re
 from typing import Any
 
 from handlers.observe import unit_of_work
-from handlers.webhooks import HttpAnswer, read_batch, validation_answer
+from handlers.webhooks import (
+    HttpAnswer,
+    read_batch,
+    record_refusals,
+    validation_answer,
+)
 from mailroom.client_state import verify_client_state
 from mailroom.messages import MailChange
 
@@ -52,14 +57,9 @@ def handle_notifications(
                 continue
             changes.append(change.model_dump_json())
 
-        unit.note(received=len(batch), enqueued=len(changes))
-        unit.note(rejected=rejected, malformed=malformed)
-        if rejected and not changes:
-            unit.outcome = "rejected"
-        if rejected:
-            logger.warning(
-                "notifications.client_state_mismatch", extra={"count": rejected}
-            )
+        counts = {"received": len(batch), "enqueued": len(changes)}
+        counts |= {"rejected": rejected, "malformed": malformed}
+        record_refusals(logger, unit, "notifications", counts)
         return HttpAnswer(status=202, enqueue=changes)
 
 

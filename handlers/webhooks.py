@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from typing import Any
+
+from handlers.observe import Unit
 
 
 @dataclass(frozen=True)
@@ -39,3 +42,21 @@ def read_batch(body: bytes) -> list[dict[str, Any]] | None:
     if not isinstance(document, dict) or not isinstance(document.get("value"), list):
         return None
     return [item for item in document["value"] if isinstance(item, dict)]
+
+
+def record_refusals(
+    logger: logging.Logger, unit: Unit, prefix: str, counts: dict[str, int]
+) -> None:
+    """Note a batch's counts; warn of forged items, as "rejected" if all were.
+
+    `counts` holds "received", "enqueued", "rejected" (a clientState that is
+    not ours) and "malformed" (ours, but unreadable). A batch of forgeries
+    only is recorded with the outcome "rejected", so the log shows it apart
+    from a batch that did its work.
+    """
+    unit.note(**counts)
+    rejected = counts["rejected"]
+    if rejected and not counts["enqueued"]:
+        unit.outcome = "rejected"
+    if rejected:
+        logger.warning(f"{prefix}.client_state_mismatch", extra={"count": rejected})

@@ -1,0 +1,105 @@
+"""Forged items on either Graph endpoint: 202, nothing queued, a recorded outcome.
+
+A change notification and a lifecycle notification carry the same
+clientState, so a forgery is refused the same way at both: the log line of
+the batch says "rejected" when nothing in it was ours, and a warning counts
+the forged items.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+
+import pytest
+
+from handlers.lifecycle import handle_lifecycle
+from handlers.notifications import handle_notifications
+from handlers.webhooks import HttpAnswer
+from mailroom.client_state import issue_client_state
+
+SECRET = "test-secret"
+Handler = Callable[[dict[str, str], bytes, str], HttpAnswer]
+
+
+def change(client_state: str) -> dict[str, object]:
+    """Return one Graph-shaped change notification for a new message."""
+    return {
+        "subscriptionId": "sub-1",
+        "changeType": "created",
+        "clientState": client_state,
+        "resource": "Users/helpdesk@example.org/Messages/AAMkAD1=",
+    }
+
+
+def lifecycle(client_state: str, event: str = "missed") -> dict[str, object]:
+    """Return one Graph-shaped lifecycle notification."""
+    return {
+        "subscriptionId": "sub-1",
+        "lifecycleEvent": event,
+        "clientState": client_state,
+        "resource": "Users/helpdesk@example.org/Messages",
+    }
+
+
+ENDPOINTS: list[tuple[str, Handler, Callable[[str], dict[str, object]]]] = [
+    ("notifications", handle_notifications, change),
+    ("lifecycle", handle_lifecycle, lifecycle),
+]
+
+
+def post(
+    handler: Handler, caplog: pytest.LogCaptureFixture, *items: dict[str, object]
+) -> tuple[HttpAnswer, logging.LogRecord]:
+    """Post a batch; return the answer and the batch's unit-of-work line."""
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        answer = handler({}, json.dumps({"value": list(items)}).encode(), SECRET)
+    line = next(r for r in caplog.records if r.getMessage().endswith(".batch"))
+    return answer, line
+
+
+@pytest.mark.parametrize(("name", "handler", "item"), ENDPOINTS)
+def test_a_batch_of_forgeries_is_recorded_as_rejected(
+    name: str,
+    handler: Handler,
+    item: Callable[[str], dict[str, object]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Two forged items: 202, nothing queued, outcome "rejected", one warning."""
+    answer, line = post(handler, caplog, item("mr1.n1.forged"), item("not-ours"))
+
+    assert (answer.status, answer.enqueue) == (202, [])
+    assert (line.outcome, line.rejected, line.enqueued) == ("rejected", 2, 0)
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert [(w.getMessage(), w.count) for w in warnings] == [
+        (f"{name}.client_state_mismatch", 2)
+    ]
+
+
+@pytest.mark.parametrize(("name", "handler", "item"), ENDPOINTS)
+def test_a_forgery_beside_a_real_item_leaves_the_real_one_queued(
+    name: str,
+    handler: Handler,
+    item: Callable[[str], dict[str, object]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The real item goes on; the batch is "ok" and the forgery still counted."""
+    real = item(issue_client_state(SECRET, "n1"))
+    answer, line = post(handler, caplog, item("forged"), real)
+
+    assert len(answer.enqueue) == 1
+    assert (line.outcome, line.rejected, line.enqueued) == ("ok", 1, 1)
+
+
+def test_an_unknown_lifecycle_event_of_ours_is_counted_as_malformed(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Our clientState with an event Mailroom does not know: malformed, no warning."""
+    ours = issue_client_state(SECRET, "n1")
+    answer, line = post(handle_lifecycle, caplog, lifecycle(ours, "someNewEvent"))
+
+    assert answer.enqueue == []
+    assert (line.outcome, line.malformed, line.rejected) == ("ok", 1, 0)
+    assert not [r for r in caplog.records if r.levelno == logging.WARNING]

@@ -162,7 +162,18 @@ def tickets(config: Config, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(views, indent=2, ensure_ascii=False))
         return
+    if not views:
+        tools = ", ".join(sorted(config.trackers)) or "none"
+        console.print(
+            "this configuration has no local tracker, so there is nothing to "
+            f"list here; its tickets are in the tools it names ({tools})"
+        )
     for name, items in views.items():
+        if not items:
+            console.print(
+                f"{name}: no tickets yet (a running `serve` or `demo` makes them "
+                "from delivered mail)"
+            )
         for item in items:
             console.print(f"{name}  {item['key']}  {item['summary']}")
 

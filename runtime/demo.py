@@ -30,7 +30,9 @@ def deliver_files(
     """
     mailbox = wiring.local_mailbox(config)
     item_ids: list[str] = []
-    with Progress(console=console, transient=True) as progress:
+    # A progress bar on a pipe or a file leaves only a blank line behind.
+    shown = console.is_terminal
+    with Progress(console=console, transient=True, disable=not shown) as progress:
         task = progress.add_task("delivering mail", total=len(files))
         for path in files:
             item_ids.append(mailbox.deliver(address, path.read_bytes()))

@@ -231,3 +231,38 @@ def test_the_cli_applies_app_settings_over_its_config(tmp_path: Path) -> None:
         env={"MAILROOM__runtime__data_dir": str(elsewhere)},
     )
     assert f"there is no data folder at {elsewhere}" in result.output
+
+
+def test_tickets_says_when_the_local_tracker_is_empty(tmp_path: Path) -> None:
+    """An empty local tracker is named, with what makes tickets, not silence."""
+    config = config_file(tmp_path)
+    (tmp_path / "data").mkdir()
+    result = CliRunner().invoke(main, ["--config", str(config), "tickets"])
+    assert result.exit_code == 0
+    assert result.output.startswith("local: no tickets yet (a running `serve`")
+
+
+def test_tickets_without_a_local_tracker_names_the_tools(tmp_path: Path) -> None:
+    """With Jira only, `tickets` says where the tickets are instead."""
+    jira = {
+        "kind": "jira",
+        "base_url": "https://jira.example.org",
+        "project": "HELP",
+        "email": "agent@example.org",
+        "api_token": "token",
+    }
+    routes = [{"name": "all", "tools": ["jira"]}]
+    config = config_file(tmp_path, trackers={"jira": jira}, routes=routes)
+    (tmp_path / "data").mkdir()
+    result = CliRunner().invoke(main, ["--config", str(config), "tickets"])
+    assert result.exit_code == 0
+    assert "no local tracker" in result.output and "(jira)" in result.output
+
+
+def test_deliver_prints_one_line_with_no_blank_before_it(tmp_path: Path) -> None:
+    """Off a terminal the progress bar is not drawn, so no blank line is left."""
+    config = config_file(tmp_path)
+    args = ["--config", str(config), "deliver", "--to", "helpdesk@example.org"]
+    result = CliRunner().invoke(main, [*args, str(REPLY), str(OOF)])
+    assert result.exit_code == 0, result.output
+    assert result.output == "delivered 2 mail(s) to the local mailbox\n"

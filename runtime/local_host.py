@@ -80,6 +80,10 @@ class HostQueues(Protocol):
         """Count poison messages per queue."""
         ...
 
+    def close(self) -> None:
+        """Release the connections the queues hold."""
+        ...
+
 
 class QueueSettings:
     """The queue settings of host.json that the local host honours."""

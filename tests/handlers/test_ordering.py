@@ -59,14 +59,7 @@ def test_a_comment_waits_while_its_ticket_is_still_being_opened(
 ) -> None:
     """Delivered first, the reply's comment asks to be retried, not dropped."""
     pipeline = Pipeline(tmp_path)
-    pipeline.mailbox.deliver(HELPDESK, ORIGINAL)
-    pipeline.mailbox.deliver(HELPDESK, REPLY)
-    changes = pipeline.queues["mail-changes"]
-    deliveries = [
-        handle_change(MailChange.model_validate_json(c), pipeline.services)
-        for c in changes
-    ]
-    create, comment = deliveries[0][0], deliveries[1][0]
+    create, comment = ingested_pair(pipeline)
 
     with pytest.raises(RetryableError):
         handle_delivery(comment, pipeline.services)

@@ -14,19 +14,10 @@ from runtime import wiring
 from runtime.cli import main
 from runtime.session import SAMPLES
 from tests.domain.cloud_link_samples import shared_forecast
+from tests.runtime.config_files import config_file
 
 REPLY = SAMPLES / "03-reply-to-vpn-outlook-quote.eml"
 OOF = SAMPLES / "07-out-of-office.eml"
-
-
-def config_file(tmp_path: Path, **changes: object) -> Path:
-    """Write the embedded configuration with a private data folder."""
-    data = yaml.safe_load(wiring.DEFAULT_CONFIG.read_text())
-    data["runtime"] = {"data_dir": str(tmp_path / "data")}
-    data.update(changes)
-    path = tmp_path / f"config-{len(changes)}.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return path
 
 
 def run(*args: str) -> dict[str, object] | list[object]:
@@ -62,7 +53,7 @@ def test_explain_diff_shows_what_another_route_changes(tmp_path: Path) -> None:
     routes = [
         {"name": "vip", "match": {"sender_domain": ["example.net"]}, "tools": ["local"]}
     ]
-    changed = config_file(tmp_path, routes=routes)
+    changed = config_file(tmp_path, "changed", routes=routes)
     new_mail = SAMPLES / "01-vpn-outage-high-priority.eml"
     report = run(
         "--config",

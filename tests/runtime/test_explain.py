@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from click.testing import CliRunner
 
 from mailroom.config import Config
@@ -20,6 +19,7 @@ from runtime.explain_diff import as_new, diff_configs, stored_arrivals
 from runtime.local_host import LocalHost
 from runtime.session import SAMPLES
 from tests.pipeline import HELPDESK, Pipeline
+from tests.runtime.config_files import config_file
 
 NEW = SAMPLES / "01-vpn-outage-high-priority.eml"
 REPLY = SAMPLES / "03-reply-to-vpn-outlook-quote.eml"
@@ -27,16 +27,6 @@ OOF = SAMPLES / "07-out-of-office.eml"
 ONLY_EXAMPLE_NET = [
     {"name": "vip", "match": {"sender_domain": ["example.net"]}, "tools": ["local"]}
 ]
-
-
-def config_file(tmp_path: Path, name: str, **changes: Any) -> Path:
-    """Write the embedded configuration over tmp_path/data, with changes."""
-    data = yaml.safe_load(wiring.DEFAULT_CONFIG.read_text())
-    data["runtime"] = {"data_dir": str(tmp_path / "data")}
-    data.update(changes)
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return path
 
 
 def config(tmp_path: Path, name: str, **changes: Any) -> Config:

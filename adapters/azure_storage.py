@@ -103,8 +103,8 @@ class StorageAccount:
         code = getattr(exc, "error_code", None) or "no error code"
         if status in RETRYABLE_STATUS:
             return RetryableError(
-                f"Azure {service} storage answered {status} ({code}) to {what}; "
-                "trying again",
+                f"Azure {service} storage answered {status} ({code}) to {what}, "
+                "a failure that usually passes",
                 retry_after=retry_after(exc),
             )
         if status in (401, 403):

@@ -70,7 +70,7 @@ def handle_delivery(request: DeliveryRequest, services: Services) -> list[AckReq
         if not claim(services.store, key, owner, services.now(), CLAIM_SECONDS):
             raise RetryableError(
                 f"mail {record.key} is being delivered to {request.tool} by "
-                "another worker; trying again",
+                "another worker",
                 retry_after=CLAIMED_WAIT,
             )
         try:
@@ -267,7 +267,7 @@ def resolve_key(request: DeliveryRequest, ledger: Ledger, now: datetime) -> str:
         wait = SOON if age < IN_FLIGHT_SECONDS else ORIGINAL_DELAYED
         raise RetryableError(
             f"mail {request.mail_key} answers mail {waiting_for}, whose ticket "
-            f"in {request.tool} is not open yet; trying again in {wait:.0f} s",
+            f"in {request.tool} is not open yet",
             retry_after=wait,
         )
     return done.ticket.key

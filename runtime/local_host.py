@@ -290,19 +290,27 @@ class LocalHost:
         self.queues.delete(queue, message.id, message.pop_token)
 
     def _failed(self, queue: str, message: QueuedMessage, exc: Exception) -> None:
-        """Retry a failed message after a delay, or poison it after the last try."""
-        reason = f"{type(exc).__name__}: {exc}"
+        """Retry a failed message after a delay, or poison it after the last try.
+
+        As on Azure, the next try comes after host.json's visibilityTimeout:
+        a shorter Retry-After does not bring it closer (five tries would go
+        in seconds), and a longer one is the stage's to defer.
+        """
         logger.warning(
             "host.message_failed",
             extra={"queue": queue, "dequeue_count": message.dequeue_count},
             exc_info=exc,
         )
         if message.dequeue_count >= self.settings.max_dequeue_count:
+            reason = (
+                f"gave up after {message.dequeue_count} tries; the last failed "
+                f"with {type(exc).__name__}: {exc}"
+            )
             self.queues.move_to_poison(queue, message.id, message.pop_token, reason)
             return
         delay = self.settings.retry_delay
         if isinstance(exc, RetryableError) and exc.retry_after is not None:
-            delay = exc.retry_after
+            delay = max(delay, exc.retry_after)
         self.queues.release(queue, message.id, message.pop_token, delay)
 
     def _tick(self, registration: Registration) -> None:

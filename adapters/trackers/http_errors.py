@@ -24,7 +24,7 @@ from mailroom.errors import PermanentError, RetryableError
 
 # 408 and 429 pass with time; 409 and 412 once the other update has landed.
 RETRY_STATUSES = frozenset({408, 409, 412, 429})
-RETRY_LATER = "Mailroom tries again later"
+RETRY_LATER = "a failure that usually passes"
 
 
 @dataclass(frozen=True)

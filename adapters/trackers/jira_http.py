@@ -124,7 +124,7 @@ class JiraHttp:
             self._note_failure(action, "timeout")
             raise RetryableError(
                 f"Jira (trackers.{self.name}) timed out trying to {action.doing}; "
-                "trying again"
+                f"check trackers.{self.name}.base_url if this persists"
             ) from exc
         except httpx.TransportError as exc:
             self._note_failure(action, "connection")
@@ -144,9 +144,7 @@ class JiraHttp:
         if status == 429 or status >= 500:
             wait = retry_after(response)
             what = "is throttling Mailroom" if status == 429 else f"answered {status}"
-            return RetryableError(
-                f"{tool} {what} when asked to {action.doing}; trying again", wait
-            )
+            return RetryableError(f"{tool} {what} when asked to {action.doing}", wait)
         if status == 401:
             return PermanentError(
                 f"{tool} refused the credentials: set {self._login} to a valid "

@@ -127,3 +127,33 @@ def test_the_default_queue_wait_matches_host_json() -> None:
     """runtime.visibility_timeout_seconds defaults to what host.json sets."""
     host_json = QueueSettings(REPO / "host.json")
     assert RuntimeConfig().visibility_timeout_seconds == host_json.retry_delay
+
+
+def test_a_short_retry_after_waits_the_queue_delay_and_poisons_plainly(
+    running: Running,
+) -> None:
+    """Retry-After 5 s under a 30 s queue delay: tries 30 s apart, then poison.
+
+    Five tries at 5 s would spend a tool's short outage in 20 seconds; the
+    stored reason says the host gave up, not that it is trying again.
+    """
+    queues = running.host.queues
+    running.jira.fail_next(1000, 503, wait="5")
+    running.mailbox.deliver(HELPDESK, MAIL)
+    wait_for(lambda: len(running.jira.requests) > 0 and queues.pending() == 1)
+    time.sleep(0.5)
+    asked = len(running.jira.requests)
+
+    running.clock.now += 6
+    time.sleep(1)
+    assert len(running.jira.requests) == asked
+
+    for _ in range(4):
+        running.clock.now += 31
+        before = len(running.jira.requests)
+        wait_for(lambda b=before: len(running.jira.requests) > b)
+    wait_for(lambda: queues.poison_counts() == {"deliveries": 1})
+    [parked] = queues.poison_messages("deliveries")
+    assert parked.reason.startswith("gave up after 5 tries; the last failed with")
+    assert "503" in parked.reason and "trying again" not in parked.reason
+    assert running.jira.issues == {}

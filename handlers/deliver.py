@@ -207,6 +207,12 @@ def remember_thread(
     row = ThreadRow(key=key, subject=ticket_summary(mail.subject), mail_key=record.key)
     if mail.message_id:
         ledger.save_thread(tool, mail.message_id, row)
+    for answered in [*mail.in_reply_to, *mail.references]:
+        held = ledger.thread(tool, answered)
+        if held is not None and held.from_answer:  # ingest's placeholder, if ours
+            ledger.save_thread(
+                tool, answered, row.model_copy(update={"from_answer": True})
+            )
     for conversation in conversation_keys(mail, record.conversation_id):
         ledger.save_conversation(tool, conversation, row)
 

@@ -123,12 +123,15 @@ def ingest_fetched(
     unreadable = unreadable_reason(parsed.mail, fetched.raw)
     if unreadable is None:
         record = decide(key, parsed.mail, item, services, ledger)
+        if not reserve_threads(record, parsed.mail, ledger):
+            # A mail of the same thread tied it first: now it leads there.
+            record = decide(key, parsed.mail, item, services, ledger)
+            reserve_threads(record, parsed.mail, ledger)
     else:
         record = unreadable_record(key, item, unreadable, services)
     if fetched.original is not None:
         record = record.model_copy(update={"original": fetched.original})
     store_mail(key, fetched, parsed, services)
-    reserve_threads(record, parsed.mail, ledger)
     ledger.save_mail(record)
     ledger.save_item(item.mailbox, item.item_id, key)
 
@@ -170,7 +173,7 @@ def decide(
         config.runtime.message_id_domain,
     )
     now = services.now()
-    context = load_thread_context(mail, config, ledger, item.conversation_id)
+    context = load_thread_context(mail, config, ledger, item.conversation_id, key)
     thread = decide_thread(mail, kind, context, config.threading, now=now)
 
     forwarded = (
@@ -248,21 +251,46 @@ def route_record(
     return base.model_copy(update=update)
 
 
-def reserve_threads(record: MailRecord, mail: NormalizedMail, ledger: Ledger) -> None:
-    """Point the mail's Message-ID at the tickets it is about to open.
+def reserve_threads(record: MailRecord, mail: NormalizedMail, ledger: Ledger) -> bool:
+    """Tie the ids of a mail that opens tickets to them; False if another won.
 
-    A reply that arrives while its original is still being delivered then
-    threads to the placeholder instead of opening a ticket of its own.
+    The mail's Message-ID points at the tickets it is about to open, so a
+    reply that arrives while they are being opened threads to them instead
+    of opening its own. So do the ids it answers that lead nowhere yet: mail
+    is not always delivered in the order it was written, and an original
+    that arrives after its reply joins the reply's ticket.
+
+    Two mails of one thread ingested at the same moment may both decide to
+    open a ticket; whichever ties the contested id first keeps its ticket,
+    and the other (False) must be decided again.
     """
-    if not mail.message_id:
-        return
-    summary = ticket_summary(mail.subject)
+    row = ThreadRow(
+        key=pending_key(record.key),
+        subject=ticket_summary(mail.subject),
+        mail_key=record.key,
+    )
+    won = True
     for request in record.deliveries:
-        if request.action in ("create", "linked_new"):
-            row = ThreadRow(
-                key=pending_key(record.key), subject=summary, mail_key=record.key
-            )
-            ledger.save_thread(request.tool, mail.message_id, row)
+        if request.action not in ("create", "linked_new"):
+            continue
+        ties = [(mail.message_id, row)] if mail.message_id else []
+        if request.action == "create":
+            answer = row.model_copy(update={"from_answer": True})
+            ties = [(mid, answer) for mid in answered_ids(mail)] + ties
+        for message_id, tie in ties:
+            won = ledger.claim_thread(request.tool, message_id, tie) and won
+    return won
+
+
+def answered_ids(mail: NormalizedMail) -> list[str]:
+    """Return the ids a mail answers (In-Reply-To, References), but its own.
+
+    A mail that opens a ticket found none of them on a ticket when it was
+    decided; one that another mail has tied since means it lost a race.
+    """
+    own = (mail.message_id or "").lower()
+    answered = dict.fromkeys([*mail.in_reply_to, *mail.references])
+    return [mid for mid in answered if mid.lower() != own]
 
 
 def oversized_problems(mail: NormalizedMail) -> list[FieldProblem]:

@@ -81,6 +81,9 @@ class ThreadRow(Model):
     key: str
     subject: str
     mail_key: str
+    # Tied by a mail that answers this id, before the mail with the id
+    # arrived: that mail, when it comes, belongs on this ticket.
+    from_answer: bool = False
 
     @property
     def pending(self) -> bool:
@@ -176,12 +179,19 @@ class Ledger:
         A placeholder left by ingest for the same mail gives way to the
         real ticket.
         """
+        self._tie("threads", _join(tool, message_id.lower()), row)
+
+    def claim_thread(self, tool: str, message_id: str, row: ThreadRow) -> bool:
+        """Tie a Message-ID to `row`'s ticket if no other mail holds it.
+
+        Return False when another mail's ticket holds the id already: of two
+        mails racing for one thread, exactly one wins.
+        """
         key = _join(tool, message_id.lower())
         if self.store.insert("threads", key, row.model_dump(mode="json")):
-            return
+            return True
         current = self.thread(tool, message_id)
-        if current and current.pending and current.mail_key == row.mail_key:
-            self.store.upsert("threads", key, row.model_dump(mode="json"))
+        return current is not None and current.mail_key == row.mail_key
 
     def conversation(self, tool: str, key: str) -> ThreadRow | None:
         """Return the ticket a Thread-Index root or conversationId leads to."""
@@ -259,6 +269,14 @@ class Ledger:
         """Store the delta link to resume a folder from."""
         key = _join(mailbox.lower(), folder.lower())
         self.store.upsert("delta", key, {"link": link})
+
+    def _tie(self, table: str, key: str, row: ThreadRow) -> None:
+        """Insert `row` under `key`, or resolve the same mail's placeholder."""
+        if self.store.insert(table, key, row.model_dump(mode="json")):
+            return
+        current = self._get(table, key, ThreadRow)
+        if current and current.pending and current.mail_key == row.mail_key:
+            self.store.upsert(table, key, row.model_dump(mode="json"))
 
     def _get(self, table: str, key: str, model: type[M]) -> M | None:
         """Read one record as `model`."""

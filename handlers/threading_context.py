@@ -17,8 +17,14 @@ def load_thread_context(
     config: Config,
     ledger: Ledger,
     conversation_id: str | None = None,
+    mail_key: str | None = None,
 ) -> ThreadContext:
-    """Look up every Message-ID, conversation, token and key the mail names."""
+    """Look up every Message-ID, conversation, token and key the mail names.
+
+    The mail's own Message-ID is looked up too: an answer that arrived
+    before it may have tied it to the answer's ticket. A row of the mail
+    itself (`mail_key`) is no such answer.
+    """
     tools = list(config.trackers)
     projects = [p for tool in config.trackers.values() for p in tool.key_prefixes]
 
@@ -26,6 +32,7 @@ def load_thread_context(
 
     return ThreadContext(
         by_message_id=find_records(lookup.all_ids(), ledger.thread, tools, ledger),
+        by_answer=find_records(own_id(mail), answered(ledger, mail_key), tools, ledger),
         by_key=find_records(lookup.keys, ledger.ticket, tools, ledger),
         by_token=find_records(lookup.tokens, ledger.token, tools, ledger),
         by_conversation=find_records(
@@ -62,3 +69,24 @@ def merge(rows: dict[str, ThreadRow | None], ledger: Ledger) -> ThreadRecord | N
         closed=all(state.closed for state in states),
         closed_at=max(closed_at, default=None),
     )
+
+
+def own_id(mail: NormalizedMail) -> list[str]:
+    """Return the mail's own Message-ID as a lookup list (empty without one)."""
+    return [mail.message_id] if mail.message_id else []
+
+
+def answered(ledger: Ledger, mail_key: str | None) -> Reader:
+    """Return a reader of the rows other mails' answers tied an id to.
+
+    A row the mail itself left (`mail_key`), or a copy of it in another
+    mailbox, is no answer to it.
+    """
+
+    def read(tool: str, message_id: str) -> ThreadRow | None:
+        row = ledger.thread(tool, message_id)
+        if row is None or not row.from_answer or row.mail_key == mail_key:
+            return None
+        return row
+
+    return read

@@ -91,6 +91,9 @@ class ThreadContext(Model):
     """
 
     by_message_id: dict[str, ThreadRecord] = Field(default_factory=dict)
+    # Keyed by the mail's own Message-ID: the ticket an answer to this mail
+    # opened, having arrived before it.
+    by_answer: dict[str, ThreadRecord] = Field(default_factory=dict)
     by_key: dict[str, ThreadRecord] = Field(default_factory=dict)
     by_token: dict[str, ThreadRecord] = Field(default_factory=dict)
     by_conversation: dict[str, ThreadRecord] = Field(default_factory=dict)
@@ -166,6 +169,14 @@ def _by_returned_id(
     return _first(returned_ids(mail), context.by_message_id, "returned-message-id")
 
 
+def _by_earlier_answer(
+    mail: NormalizedMail, _: Classification, context: ThreadContext
+) -> _Link | None:
+    """Link a mail to the ticket an answer to it opened before it arrived."""
+    own = [mail.message_id] if mail.message_id else []
+    return _first(own, context.by_answer, "answered-before-arrival")
+
+
 def _by_thread_index(
     mail: NormalizedMail, _: Classification, context: ThreadContext
 ) -> _Link | None:
@@ -208,6 +219,7 @@ _FINDERS: tuple[Finder, ...] = (
     _by_in_reply_to,
     _by_references,
     _by_returned_id,
+    _by_earlier_answer,
     _by_thread_index,
     _by_conversation,
     _by_token,

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from handlers import ingest
 from handlers.claims import claim, release
 from handlers.deliver import ORIGINAL_DELAYED, SOON, handle_delivery
 from handlers.ingest import handle_change
@@ -23,6 +27,17 @@ ORIGINAL = (SAMPLES / "01-vpn-outage-high-priority.eml").read_bytes()
 REPLY = (SAMPLES / "03-reply-to-vpn-outlook-quote.eml").read_bytes()
 NEW_SUBJECT = (SAMPLES / "06-reply-with-new-subject.eml").read_bytes()
 SECOND = (SAMPLES / "02-calendar-sync-key-equals.eml").read_bytes()
+SECOND_REPLY = (
+    b"From: Tomas Berg <tomas.berg@example.org>\r\n"
+    b"To: helpdesk@example.org\r\n"
+    b"Subject: RE: VPN down\r\n"
+    b"Message-ID: <second-reply-1@example.org>\r\n"
+    b"In-Reply-To: <LL1P192MB0418C2D7E95A3B1F04E6@example.com>\r\n"
+    b"References: <LL1P192MB0418C2D7E95A3B1F04E6@example.com>\r\n"
+    b"Date: Mon, 03 Mar 2025 10:30:00 +0000\r\n"
+    b"\r\n"
+    b"Same here on the second floor.\r\n"
+)
 
 
 def test_a_reply_ingested_before_the_ticket_exists_becomes_its_comment(
@@ -159,3 +174,90 @@ def test_a_claim_left_by_a_crashed_worker_expires(tmp_path: Path) -> None:
     [ticket] = pipeline.tracker.tickets.values()
     assert len(ticket.comments) == 1
     assert pipeline.services.store.get("claims", key) is None
+
+
+def test_an_original_delivered_after_its_reply_joins_the_replys_ticket(
+    tmp_path: Path,
+) -> None:
+    """The reply opens the ticket; the late original becomes its comment."""
+    pipeline = Pipeline(tmp_path)
+    pipeline.deliver(REPLY)
+    pipeline.deliver(ORIGINAL)
+
+    [ticket] = pipeline.tracker.tickets.values()
+    assert [c.author.email for c in ticket.comments if c.author] == [
+        "ingrid.halvorsen@example.com"
+    ]
+    assert "since about 06:40 this morning" in ticket.comments[0].body
+    original = next(r for r in pipeline.ledger.mails() if r.kind == "new")
+    assert (original.status, original.thread_signal) == (
+        "routed",
+        "answered-before-arrival",
+    )
+    assert len(pipeline.sent()) == 1  # one acknowledgement, for the one ticket
+    assert pipeline.poison == []
+
+
+def test_a_later_reply_to_the_late_original_finds_the_same_ticket(
+    tmp_path: Path,
+) -> None:
+    """Reply first, original second, a second reply third: still one ticket."""
+    pipeline = Pipeline(tmp_path)
+    pipeline.deliver(REPLY)
+    pipeline.deliver(ORIGINAL)
+    pipeline.deliver(SECOND_REPLY)
+
+    [ticket] = pipeline.tracker.tickets.values()
+    assert len(ticket.comments) == 2
+
+
+@pytest.mark.parametrize("first", ["reply", "new"])
+def test_a_reply_and_its_original_ingested_at_once_make_one_ticket(
+    first: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both decide "new" before either ties the thread; exactly one wins.
+
+    The mail of kind `first` ties its ids first; the other is decided again
+    and comments on the winner's ticket.
+    """
+    pipeline = Pipeline(tmp_path)
+    pipeline.mailbox.deliver(HELPDESK, REPLY)
+    pipeline.mailbox.deliver(HELPDESK, ORIGINAL)
+    queued = pipeline.queues["mail-changes"]
+    changes = [MailChange.model_validate_json(c) for c in queued]
+    queued.clear()
+
+    both_decided = threading.Barrier(2, timeout=10)
+    first_tied = threading.Event()
+    decide, reserve = ingest.decide, ingest.reserve_threads
+
+    def decide_together(*args: Any) -> Any:
+        """Decide, then wait until the other mail has decided too."""
+        record = decide(*args)
+        if record.deliveries and record.deliveries[0].action == "create":
+            both_decided.wait()
+        return record
+
+    def reserve_in_turn(record: Any, *args: Any) -> bool:
+        """Let the mail of kind `first` tie its ids before the other."""
+        if record.kind != first:
+            assert first_tied.wait(10)
+        won = reserve(record, *args)
+        first_tied.set()
+        return won
+
+    monkeypatch.setattr(ingest, "decide", decide_together)
+    monkeypatch.setattr(ingest, "reserve_threads", reserve_in_turn)
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda c: handle_change(c, pipeline.services), changes))
+    monkeypatch.undo()
+    requests = sorted((r for rs in results for r in rs), key=lambda r: r.action)
+    assert [r.action for r in requests] == ["comment", "create"]
+    pipeline.queues["deliveries"] += [r.model_dump_json() for r in reversed(requests)]
+    pipeline.drain()
+
+    [ticket] = pipeline.tracker.tickets.values()
+    assert len(ticket.comments) == 1
+    mails = {r.kind: r for r in pipeline.ledger.mails() if r.kind in ("new", "reply")}
+    assert [d.action for d in mails[first].deliveries] == ["create"]
+    assert pipeline.poison == []

@@ -30,7 +30,13 @@ def renew_subscriptions(services: Services) -> list[MailChange]:
             wanted, existing, notification_url(services), renew_before, services.now()
         )
         unit.note(create=len(plan.create), renew=len(plan.renew))
-        unit.note(delete=len(plan.delete))
+        unit.note(delete=len(plan.delete), foreign=len(plan.foreign))
+        if plan.foreign:
+            # Another deployment's, or this one's from before public_url
+            # changed: `mailroom subscriptions delete` removes them.
+            logger.warning(
+                "subscriptions.foreign_endpoint", extra={"count": len(plan.foreign)}
+            )
 
         for subscription_id in plan.delete:
             services.mail.delete_subscription(subscription_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from pydantic import Field
 
@@ -42,11 +43,17 @@ class DeltaPage(Model):
 
 
 class SubscriptionPlan(Model):
-    """What to change so that the subscriptions match the configuration."""
+    """What to change so that the subscriptions match the configuration.
+
+    `foreign` lists subscriptions of another endpoint (another deployment
+    of the same app registration, or a local host on another port): they
+    are left alone, neither counted nor deleted.
+    """
 
     create: list[tuple[str, str]] = []
     renew: list[str] = []
     delete: list[str] = []
+    foreign: list[str] = []
 
 
 def plan_subscriptions(
@@ -58,14 +65,20 @@ def plan_subscriptions(
 ) -> SubscriptionPlan:
     """Decide which subscriptions to create, renew and delete.
 
-    `wanted` holds (mailbox, folder) pairs. A subscription that points at
-    another URL, duplicates another, or watches nothing wanted is deleted;
-    one that expires within `renew_before` is renewed.
+    `wanted` holds (mailbox, folder) pairs. Only subscriptions of this
+    endpoint (`notification_url` but for its query, which holds the
+    function key) are Mailroom's to manage. One of them that holds an old
+    key, has expired, duplicates another or watches nothing wanted is
+    deleted; one that expires within `renew_before` is renewed.
     """
     keep: dict[tuple[str, str], Subscription] = {}
     delete: list[str] = []
+    foreign: list[str] = []
     wanted_keys = {_pair(mailbox, folder) for mailbox, folder in wanted}
     for sub in sorted(existing, key=lambda s: s.expires_at, reverse=True):
+        if endpoint(sub.notification_url) != endpoint(notification_url):
+            foreign.append(sub.id)
+            continue
         pair = _pair(sub.mailbox, sub.folder)
         stale = sub.notification_url != notification_url or sub.expires_at <= now
         if stale or pair not in wanted_keys or pair in keep:
@@ -75,7 +88,13 @@ def plan_subscriptions(
 
     renew = [s.id for s in keep.values() if s.expires_at - now <= renew_before]
     create = [(m, f) for m, f in wanted if _pair(m, f) not in keep]
-    return SubscriptionPlan(create=create, renew=renew, delete=delete)
+    return SubscriptionPlan(create=create, renew=renew, delete=delete, foreign=foreign)
+
+
+def endpoint(url: str) -> tuple[str, str, str]:
+    """Return the scheme, host and path of a notification URL, in one case."""
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/")
 
 
 def _pair(mailbox: str, folder: str) -> tuple[str, str]:

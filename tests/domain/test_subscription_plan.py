@@ -37,16 +37,34 @@ def test_one_expiring_soon_is_renewed_and_a_fresh_one_kept() -> None:
     assert (result.create, result.renew, result.delete) == ([], ["a"], [])
 
 
-def test_duplicates_other_urls_and_expired_ones_are_deleted() -> None:
-    """Stale subscriptions go; the longest-lived duplicate stays."""
+def test_duplicates_old_keys_and_expired_ones_are_deleted() -> None:
+    """Stale subscriptions of this endpoint go; the longest-lived one stays."""
     result = plan(
         sub("a", "Inbox", 30),
         sub("dup", "Inbox", 20),
-        sub("old-url", "SentItems", 30, url="http://old/api/notifications"),
+        sub("old-key", "SentItems", 30, url=URL + "?code=old-function-key"),
         sub("expired", "SentItems", -1),
     )
-    assert sorted(result.delete) == ["dup", "expired", "old-url"]
+    assert sorted(result.delete) == ["dup", "expired", "old-key"]
     assert result.create == [("helpdesk@example.org", "SentItems")]
+
+
+def test_another_endpoints_subscriptions_are_left_alone() -> None:
+    """Another host or port is another deployment: not deleted, not counted."""
+    result = plan(
+        sub("other-port", "Inbox", 30, url="http://127.0.0.1:7202/api/notifications"),
+        sub("other-host", "SentItems", 30, url="https://old.example.org/api/x"),
+    )
+    assert (result.delete, result.renew) == ([], [])
+    assert sorted(result.foreign) == ["other-host", "other-port"]
+    assert result.create == WANTED
+
+
+def test_the_endpoint_is_compared_without_case_or_trailing_slash() -> None:
+    """HTTP://127.0.0.1:7071/api/notifications/ is this endpoint."""
+    upper = "HTTP://127.0.0.1:7071/api/notifications/"
+    result = plan(sub("a", "Inbox", 30, url=upper))
+    assert (result.foreign, result.delete) == ([], ["a"])
 
 
 def test_folders_match_case_insensitively() -> None:

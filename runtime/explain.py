@@ -68,6 +68,8 @@ class Decision:
     seen: MailRecord | None
     # What ingest would carry out for a mail seen before: what is unfinished.
     resumed: list[DeliveryRequest] = field(default_factory=list)
+    # The tickets a mail seen before has reached, by tool.
+    reached: dict[str, TicketRef] = field(default_factory=dict)
     # The parse of the whole MIME, when ingest would read it whole.
     parsed: ParsedMail | None = None
 
@@ -128,8 +130,21 @@ def decide_arrival(
         record = unreadable_record(key, item, unreadable, services)
     known = Ledger(store)
     seen = known.mail(key)
-    resumed = unfinished(seen, known) if seen else []
-    return Decision(record, mail, seen, resumed, parsed=whole)
+    if seen is None:
+        return Decision(record, mail, None, parsed=whole)
+    resumed = unfinished(seen, known)
+    reached = tickets_reached(seen, known)
+    return Decision(record, mail, seen, resumed, reached, parsed=whole)
+
+
+def tickets_reached(record: MailRecord, ledger: Ledger) -> dict[str, TicketRef]:
+    """Return, by tool, the ticket each finished delivery of a mail reached."""
+    reached: dict[str, TicketRef] = {}
+    for request in record.deliveries:
+        done = ledger.delivery(record.key, request.tool)
+        if done is not None and done.ticket is not None:
+            reached[request.tool] = done.ticket
+    return reached
 
 
 def fetch(arrival: Arrival, config: Config) -> FetchedMail:
@@ -155,12 +170,20 @@ def spool(raw: bytes, limits: AttachmentConfig) -> tuple[bytes, str]:
 
 
 def report_of(decision: Decision, config: Config) -> dict[str, Any]:
-    """Describe a decision: the mail, each decision and its reason, the outcome."""
+    """Describe a decision: the mail, each decision and its reason, the outcome.
+
+    The decisions are those the mail would get if it were new; a mail the
+    ledger knows has them too, and `stored` says what it got and what
+    ingest would do with it now.
+    """
     record, mail = decision.record, decision.mail
     tickets = {d.tool: d.ticket_key for d in record.deliveries if d.ticket_key}
+    stored = None
+    if decision.seen is not None:
+        stored = stored_state(decision.seen, decision.resumed, decision.reached)
     report: dict[str, Any] = {
         "dedupe_key": record.key,
-        "seen_before": decision.seen is not None,
+        "stored": stored,
         "mail": mail_summary(mail),
         "classification": classification(record, mail, config),
         "thread": {
@@ -177,19 +200,30 @@ def report_of(decision: Decision, config: Config) -> dict[str, Any]:
         },
         "deliveries": [delivery(request) for request in record.deliveries],
     }
-    if decision.seen is not None:
-        return report | duplicate(decision.seen, decision.resumed)
     return report | outcome(record, mail, config)
 
 
-def duplicate(seen: MailRecord, resumed: list[DeliveryRequest]) -> dict[str, Any]:
-    """Describe a mail seen before: ingest only resends what is unfinished."""
+def stored_state(
+    seen: MailRecord, resumed: list[DeliveryRequest], reached: dict[str, TicketRef]
+) -> dict[str, Any]:
+    """Describe a mail the ledger knows: what it got, and what happens now.
+
+    Ingest takes it as a duplicate and only resends what is unfinished.
+    """
     then = "its unfinished deliveries are resent" if resumed else "nothing happens"
     return {
-        "deliveries": [delivery(request) for request in resumed],
         "outcome": "duplicate",
-        "reason": f"this mail was seen before ({seen.status}); {then}",
-        "acknowledgement": None,
+        "reason": f"this mail is stored already; if it came again, {then}",
+        "recorded": {
+            "status": seen.status,
+            "kind": seen.kind,
+            "reason": seen.reason,
+            "at": seen.recorded_at.isoformat(),
+            "tickets": {
+                tool: {"key": ref.key, "url": ref.url} for tool, ref in reached.items()
+            },
+        },
+        "resent": [delivery(request) for request in resumed],
     }
 
 

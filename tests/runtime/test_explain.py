@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from mailroom.config import Config
 from runtime import wiring
 from runtime.cli import main
-from runtime.explain import decide_arrival, file_arrival
+from runtime.explain import decide_arrival, file_arrival, report_of
 from runtime.explain_diff import as_new, diff_configs, stored_arrivals
 from runtime.local_host import LocalHost
 from runtime.session import SAMPLES
@@ -133,6 +133,34 @@ def test_a_stored_reply_still_threads_to_the_ticket_it_answers(
         "comment",
         {"local": "HELP-1"},
     )
+
+
+def test_a_stored_mail_shows_its_decisions_as_new_and_its_record(
+    stored: Pipeline,
+) -> None:
+    """Explained again, a ticket's mail shows the ticket, ack and stored record."""
+    arrival = file_arrival(NEW.read_bytes(), NEW.name, stored.config, HELPDESK)
+    at = datetime.now(UTC)
+    decision = decide_arrival(arrival, stored.config, stored.services.store, at)
+
+    report = report_of(decision, stored.config)
+
+    assert report["outcome"] == "ticket"
+    assert report["deliveries"] == [
+        {"tool": "local", "action": "create", "ticket": None}
+    ]
+    assert report["acknowledgement"]["subject"].startswith("[(local key)] VPN")
+    assert report["stored"]["outcome"] == "duplicate"
+    assert report["stored"]["recorded"]["status"] == "routed"
+    assert report["stored"]["recorded"]["tickets"]["local"]["key"] == "HELP-1"
+    assert report["stored"]["resent"] == []
+
+
+def test_a_new_mail_is_not_stored(tmp_path: Path) -> None:
+    """A mail the ledger does not know has no stored record to show."""
+    report = explain("--config", str(config_file(tmp_path)), "explain", str(NEW))
+
+    assert (report["stored"], report["outcome"]) == (None, "ticket")
 
 
 def test_explain_prints_one_key_and_value_a_line(tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 import time
@@ -15,19 +14,15 @@ from rich.console import Console
 
 from mailroom.config import Config
 from mailroom.errors import ConfigurationError, MailroomError
-from mailroom.ports import MailGateway
+from mailroom.ports import KeyValueStore
 from runtime import wiring
-from runtime.logs import configure_logging
+from runtime.cli_mail import check, subscriptions
+from runtime.logs import configure_command_logging, configure_logging
+from runtime.queue_report import QUEUES
 from runtime.session import SAMPLES, start_host
 
-console = Console()
-QUEUES = (
-    "mail-changes",
-    "lifecycle-events",
-    "deliveries",
-    "acknowledgements",
-    "tool-events",
-)
+# Subjects, addresses and reasons are printed as they are, never as markup.
+console = Console(markup=False)
 PORT = click.IntRange(0, 65535)
 RUNS_PIPELINE = {"serve", "demo", "deliver"}
 
@@ -74,10 +69,12 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
     """Turn mail into tickets: run and inspect Mailroom on this machine."""
     config = read_config(config_path)
     ctx.obj = config
+    # Off a terminal a line stays one line, whatever its length, for grep.
+    console.soft_wrap = not console.is_terminal
     if ctx.invoked_subcommand in RUNS_PIPELINE:
         configure_logging(Path(config.runtime.data_dir) / "mailroom.log")
     else:
-        configure_logging(sys.stderr, level=logging.WARNING)
+        configure_command_logging(sys.stderr)
 
 
 @main.command()
@@ -119,13 +116,25 @@ def demo(
         idle = host.wait_idle(timeout)
     print_summary(wiring.services(), host, console)
     if not idle:
-        console.print("[red]the pipeline did not finish in time[/red]")
+        console.print("the pipeline did not finish in time", style="red")
     if once:
         host.stop()
         sys.exit(0 if idle else 1)
     console.print(f"Tickets: {host.url}/tracker  (Ctrl-C to stop)")
     wait_for_interrupt()
     host.stop()
+
+
+def plain_address(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """Refuse an address the local mailbox cannot keep a folder for."""
+    from adapters.mail.local_store import is_plain_address
+
+    if not is_plain_address(value):
+        raise click.BadParameter(
+            f"{value!r} is not a plain mail address; give one as name@domain, "
+            "such as helpdesk@example.org"
+        )
+    return value
 
 
 @main.command()
@@ -135,7 +144,13 @@ def demo(
     required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
 )
-@click.option("--to", "address", required=True, help="Mailbox the mail arrives in.")
+@click.option(
+    "--to",
+    "address",
+    required=True,
+    callback=plain_address,
+    help="Mailbox the mail arrives in (name@domain).",
+)
 @click.pass_obj
 def deliver(config: Config, files: tuple[Path, ...], address: str) -> None:
     """Deliver .eml files to a local mailbox (a running `serve` picks them up)."""
@@ -144,8 +159,9 @@ def deliver(config: Config, files: tuple[Path, ...], address: str) -> None:
     watched = {box.address.lower() for box in config.mailboxes}
     if address.lower() not in watched:
         console.print(
-            f"[yellow]{address} is not a watched mailbox in this configuration; "
-            "Mailroom will not process this mail[/yellow]"
+            f"{address} is not a watched mailbox in this configuration; "
+            "Mailroom will not process this mail",
+            style="yellow",
         )
     deliver_files(sorted(files), address, config, console, None)
 
@@ -243,6 +259,45 @@ def replay(config: Config, names: tuple[str, ...]) -> None:
         console.print(f"{name}: {moved} message(s) back on the queue")
 
 
+@main.command()
+@click.option("--poison", is_flag=True, help="List each poison message and why.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def queues(config: Config, poison: bool, as_json: bool) -> None:
+    """Count each queue's messages and poison messages; --poison says why."""
+    from runtime.queue_report import (
+        depth_lines,
+        poison_details,
+        poison_lines,
+        queue_depths,
+    )
+
+    if config.storage.kind != "azure":
+        require_data(config)
+    opened = wiring.local_queues(config)
+    click.get_current_context().call_on_close(opened.close)
+    report: dict[str, Any] = {"queues": queue_depths(opened)}
+    lines = depth_lines(report["queues"])
+    if poison:
+        report["poison"] = poison_details(opened, ledger_for_reading(config))
+        lines += ["", *poison_lines(report["poison"])]
+    if as_json:
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        return
+    click.echo("\n".join(lines))
+
+
+def ledger_for_reading(config: Config) -> KeyValueStore:
+    """Open the ledger that `storage` names; a missing SQLite one is empty."""
+    ledger = wiring.data_dir(config) / "state.sqlite3"
+    if config.storage.kind != "azure" and not ledger.exists():
+        from adapters.state.memory import MemoryStore
+
+        return MemoryStore()
+    store, _ = wiring.storage_ports(config)
+    return store
+
+
 @main.command("client-state")
 @click.pass_obj
 def client_state(config: Config) -> None:
@@ -274,83 +329,8 @@ def wait_for_interrupt() -> None:
         console.print("stopping")
 
 
-def opened_mail(config: Config) -> MailGateway:
-    """Return the configured mail gateway, closed when the command ends."""
-    return close_at_end(wiring.mail_gateway(config))
-
-
-def close_at_end(gateway: MailGateway) -> MailGateway:
-    """Close `gateway` when the command ends, whether it failed or not.
-
-    Graph's gateway holds HTTP sessions (the credential's among them);
-    left open, they are reported at exit as unclosed.
-    """
-    close = getattr(gateway, "close", None)
-    if callable(close):
-        click.get_current_context().call_on_close(close)
-    return gateway
-
-
-@main.group()
-def subscriptions() -> None:
-    """List, create and renew, or delete the change subscriptions."""
-
-
-@subscriptions.command("list")
-@click.pass_obj
-def subscriptions_list(config: Config) -> None:
-    """Print each subscription: id, mailbox, folder, expiry."""
-    for sub in opened_mail(config).list_subscriptions():
-        expires = sub.expires_at.isoformat(timespec="minutes")
-        console.print(f"{sub.id}  {sub.mailbox}  {sub.folder}  expires {expires}")
-
-
-@subscriptions.command("sync")
-@click.pass_obj
-def subscriptions_sync(config: Config) -> None:
-    """Create missing, renew expiring and drop stale subscriptions now."""
-    from handlers.subscriptions import renew_subscriptions
-
-    wiring.configure(config)
-    services = wiring.services()
-    close_at_end(services.mail)
-    changes = renew_subscriptions(services)
-    queues = wiring.local_queues(config)
-    for change in changes:
-        queues.send("mail-changes", change.model_dump_json())
-    console.print(f"subscriptions in sync; {len(changes)} mail(s) queued to catch up")
-
-
-@subscriptions.command("delete")
-@click.argument("ids", nargs=-1)
-@click.option("--all", "every", is_flag=True, help="Delete every subscription.")
-@click.pass_obj
-def subscriptions_delete(config: Config, ids: tuple[str, ...], every: bool) -> None:
-    """Delete subscriptions by id, or all of them."""
-    gateway = opened_mail(config)
-    chosen = [s.id for s in gateway.list_subscriptions()] if every else list(ids)
-    if not chosen:
-        raise click.UsageError("give subscription ids, or --all")
-    for subscription_id in chosen:
-        gateway.delete_subscription(subscription_id)
-    console.print(f"deleted {len(chosen)} subscription(s)")
-
-
-@main.command()
-@click.pass_obj
-def check(config: Config) -> None:
-    """Probe sign-in, mailbox access and subscriptions; exit 1 on a failure."""
-    gateway = opened_mail(config)
-    probe = getattr(gateway, "check", None)
-    if probe is None:
-        console.print("the local mailbox needs no credentials: nothing to check")
-        return
-    results = probe([(box.address, box.folders) for box in config.mailboxes])
-    for result in results:
-        mark = "ok  " if result.ok else "FAIL"
-        console.print(f"{mark} {result.name} {result.detail}".rstrip())
-    if not all(result.ok for result in results):
-        sys.exit(1)
+main.add_command(subscriptions)
+main.add_command(check)
 
 
 if __name__ == "__main__":

@@ -70,4 +70,4 @@ def print_summary(services: Services, host: LocalHost, console: Console) -> None
         console.print(f"skipped {record.kind}: {record.reason}")
     poison = {name: n for name, n in host.queues.poison_counts().items() if n}
     if poison:
-        console.print(f"[red]poison queues: {poison}[/red]")
+        console.print(f"poison queues: {poison}", style="red")

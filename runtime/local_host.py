@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, urlsplit
 import azure.functions as func
 from croniter import croniter
 
-from adapters.queues.sqlite import QueuedMessage
+from adapters.queues.sqlite import PoisonedMessage, QueuedMessage
 from mailroom.errors import RetryableError
 from runtime.local_context import context_argument
 from runtime.registrations import Registration, read_registrations
@@ -78,6 +78,10 @@ class HostQueues(Protocol):
 
     def poison_counts(self) -> dict[str, int]:
         """Count poison messages per queue."""
+        ...
+
+    def poison_messages(self, queue: str) -> list[PoisonedMessage]:
+        """List the messages of a queue's poison queue, oldest first."""
         ...
 
     def close(self) -> None:

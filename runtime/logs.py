@@ -58,7 +58,31 @@ def configure_logging(target: Path | TextIO, level: int = logging.INFO) -> None:
         handler = logging.StreamHandler(target)
     handler.setFormatter(JsonLines())
     handler.setLevel(level)
+    install(handler, level)
 
+
+def configure_command_logging(stream: TextIO) -> None:
+    """Send Mailroom's warnings and any library's errors to `stream`.
+
+    A command run by hand reports its own failures in words; a library's
+    warning about the same failure (a sign-in that could not connect)
+    would only repeat it, as a JSON line, before the command's message.
+    """
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonLines())
+    handler.setLevel(logging.WARNING)
+    handler.addFilter(without_library_warnings)
+    install(handler, logging.WARNING)
+
+
+def without_library_warnings(record: logging.LogRecord) -> bool:
+    """Pass Mailroom's own records, and a library's only from ERROR up."""
+    package = record.name.split(".", 1)[0]
+    return package in PRODUCT or record.levelno >= logging.ERROR
+
+
+def install(handler: logging.Handler, level: int) -> None:
+    """Make `handler` the root logger's only one, at `level`."""
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

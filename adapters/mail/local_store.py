@@ -29,7 +29,7 @@ class MailFolders:
 
     def has_mailbox(self, address: str) -> bool:
         """Tell whether a folder exists for `address`."""
-        if not _ADDRESS.fullmatch(address.lower()):
+        if not is_plain_address(address):
             return False
         return (self.root / address.lower()).is_dir()
 
@@ -126,12 +126,17 @@ class MailFolders:
         return self._mailbox_dir(address) / folder
 
     def _mailbox_dir(self, address: str) -> Path:
-        if not _ADDRESS.fullmatch(address.lower()):
+        if not is_plain_address(address):
             raise PermanentError(
                 "a mailbox address is not a plain address (name@domain); "
                 "the local mailbox keeps one folder per address"
             )
         return self.root / address.lower()
+
+
+def is_plain_address(address: str) -> bool:
+    """Tell whether `address` is a bare name@domain, as a mailbox folder needs."""
+    return _ADDRESS.fullmatch(address.lower()) is not None
 
 
 def new_item_id() -> str:

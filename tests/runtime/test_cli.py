@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -10,12 +14,14 @@ from click.testing import CliRunner
 
 from mailroom.client_state import verify_client_state
 from mailroom.models import TicketDraft
+from mailroom.subscriptions import Subscription
 from runtime import wiring
 from runtime.cli import main
 from runtime.session import SAMPLES
 from tests.domain.cloud_link_samples import shared_forecast
 from tests.runtime.config_files import config_file
 
+REPO = Path(__file__).resolve().parents[2]
 REPLY = SAMPLES / "03-reply-to-vpn-outlook-quote.eml"
 OOF = SAMPLES / "07-out-of-office.eml"
 
@@ -179,19 +185,42 @@ def test_subscriptions_sync_then_list_on_the_local_mailbox(tmp_path: Path) -> No
         data = yaml.safe_load(wiring.DEFAULT_CONFIG.read_text())
         data["runtime"] = {"data_dir": str(tmp_path / "data"), "public_url": host.url}
         path.write_text(yaml.safe_dump(data))
-        assert (
-            "in sync"
-            in CliRunner()
-            .invoke(main, ["--config", str(path), "subscriptions", "sync"])
-            .output
-        )
+        sync = ["--config", str(path), "subscriptions", "sync"]
+        first = CliRunner().invoke(main, sync).output
+        again = CliRunner().invoke(main, sync).output
         listing = CliRunner().invoke(
             main, ["--config", str(path), "subscriptions", "list"]
         )
     finally:
         host.stop()
         wiring.configure(wiring.load_config())
-    assert listing.output.count("helpdesk@example.org") == 2
+    done = "subscription(s); 0 change(s) queued for catch-up\n"
+    assert first == f"created 2, renewed 0, deleted 0 {done}"
+    assert again == f"created 0, renewed 0, deleted 0 {done}"
+    lines = listing.output.splitlines()
+    assert len(lines) == 2
+    assert all(" expires 20" in line for line in lines), lines
+
+
+def test_sync_counts_what_changed_between_two_listings() -> None:
+    """A renewed expiry counts as renewed; a lost subscription as deleted."""
+    from runtime.cli_mail import compare_subscriptions
+
+    def sub(id: str, day: int) -> Subscription:
+        expires = datetime(2026, 12, day, tzinfo=UTC)
+        return Subscription(
+            id=id,
+            mailbox="helpdesk@example.org",
+            folder="Inbox",
+            resource="r",
+            notification_url="u",
+            expires_at=expires,
+        )
+
+    before = [sub("kept", 5), sub("renewed", 5), sub("lost", 5)]
+    after = [sub("kept", 5), sub("renewed", 8), sub("new", 8)]
+
+    assert compare_subscriptions(before, after) == (1, 1, 1)
 
 
 def test_check_on_the_local_mailbox_has_nothing_to_probe(tmp_path: Path) -> None:
@@ -257,3 +286,92 @@ def test_deliver_prints_one_line_with_no_blank_before_it(tmp_path: Path) -> None
     result = CliRunner().invoke(main, [*args, str(REPLY), str(OOF)])
     assert result.exit_code == 0, result.output
     assert result.output == "delivered 2 mail(s) to the local mailbox\n"
+
+
+LONG_ADDRESS = "somebody.with.a.rather.long.name@support.example.org"
+
+
+def test_deliver_refuses_a_malformed_address_before_anything_else(
+    tmp_path: Path,
+) -> None:
+    """`--to 'not an address'` is one usage error; nothing is warned or made."""
+    config = config_file(tmp_path)
+    args = ["--config", str(config), "deliver", "--to", "not an address", str(OOF)]
+
+    result = CliRunner().invoke(main, args)
+
+    assert result.exit_code == 2
+    assert "'not an address' is not a plain mail address" in result.output
+    assert "watched" not in result.output
+    assert not (tmp_path / "data" / "mailboxes").exists()
+
+
+def test_a_long_line_stays_one_line_off_a_terminal(tmp_path: Path) -> None:
+    """The warning for an unwatched mailbox is not wrapped at 80 columns."""
+    config = config_file(tmp_path)
+    args = ["--config", str(config), "deliver", "--to", LONG_ADDRESS, str(OOF)]
+
+    result = CliRunner().invoke(main, args, env={"COLUMNS": None})
+
+    assert result.exit_code == 0, result.output
+    warning = result.output.splitlines()[0]
+    assert warning.startswith(LONG_ADDRESS) and warning.endswith("this mail")
+    assert len(warning) > 80
+
+
+def test_piped_output_keeps_each_line_whole(tmp_path: Path) -> None:
+    """Through a pipe, as `| grep` reads it, every printed line is whole."""
+    config = config_file(tmp_path)
+    command = [sys.executable, "-m", "runtime.cli", "--config", str(config)]
+    own = {k: v for k, v in os.environ.items() if not k.startswith("MAILROOM")}
+    own.pop("COLUMNS", None)
+
+    result = subprocess.run(
+        [*command, "deliver", "--to", LONG_ADDRESS, str(OOF)],
+        cwd=REPO,
+        env=own,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        f"{LONG_ADDRESS} is not a watched mailbox in this configuration; "
+        "Mailroom will not process this mail",
+        "delivered 1 mail(s) to the local mailbox",
+    ]
+
+
+def test_a_subject_in_brackets_is_printed_as_it_is(tmp_path: Path) -> None:
+    """`tickets` shows `[b]` and `[/]` in a summary, not as markup or a crash."""
+    config = config_file(tmp_path)
+    tracker = wiring.local_trackers(wiring.load_config(config))["local"]
+    summary = "[SUP-42] [b]bold[/b] and [/] brackets"
+    tracker.create_ticket(
+        TicketDraft(correlation_id="c1", summary=summary, description="d")
+    )
+
+    result = CliRunner().invoke(main, ["--config", str(config), "tickets"])
+
+    assert result.exit_code == 0, result.output
+    assert summary in result.output
+
+
+def test_the_demo_summary_keeps_each_skip_on_one_line(tmp_path: Path) -> None:
+    """A bounce's reason, longer than 80 columns, is one line of the summary."""
+    samples = tmp_path / "samples"
+    samples.mkdir()
+    bounce = SAMPLES / "08-bounce-unknown-recipient.eml"
+    (samples / bounce.name).write_bytes(bounce.read_bytes())
+    config = config_file(tmp_path)
+    args = ["demo", "--once", "--port", "0", "--samples", str(samples)]
+
+    try:
+        result = CliRunner().invoke(main, ["--config", str(config), *args])
+    finally:
+        wiring.configure(wiring.load_config())
+
+    assert result.exit_code == 0, result.output
+    [skip] = [line for line in result.output.splitlines() if "bounce" in line]
+    assert skip.startswith("skipped bounce: ") and skip.endswith("(RFC 3464)")

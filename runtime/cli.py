@@ -82,6 +82,7 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
 @click.pass_obj
 def serve(config: Config, port: int | None) -> None:
     """Serve the Functions app, the queues, the timers and the ticket page."""
+    hold_data(config)
     host = start_host(config, port)
     host.run_timers()
     console.print(f"Mailroom is serving at {host.url} (tickets: {host.url}/tracker)")
@@ -107,6 +108,7 @@ def demo(
     """Deliver the sample mailbox, wait until done, and show the tickets."""
     from runtime.demo import deliver_files, print_summary
 
+    hold_data(config)
     host = start_host(config, port)
     host.run_timers()
     files = sorted(samples.glob("*.eml"))
@@ -123,6 +125,14 @@ def demo(
     console.print(f"Tickets: {host.url}/tracker  (Ctrl-C to stop)")
     wait_for_interrupt()
     host.stop()
+
+
+def hold_data(config: Config) -> None:
+    """Hold the data folder until the command ends: one host per folder."""
+    from runtime.data_lock import hold_data_folder
+
+    folder = Path(config.runtime.data_dir)
+    click.get_current_context().with_resource(hold_data_folder(folder))
 
 
 def plain_address(ctx: click.Context, param: click.Parameter, value: str) -> str:

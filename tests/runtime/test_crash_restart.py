@@ -139,3 +139,29 @@ def check_logs_hold_no_payload(log: Path) -> None:
         secrets += [line for line in mail.text_body.splitlines() if len(line) > 24]
         for secret in filter(None, secrets):
             assert secret not in text, f"{path.name} leaked into the log"
+
+
+def test_a_second_serve_on_the_same_data_folder_is_refused(
+    server: Server, tmp_path: Path
+) -> None:
+    """It exits 1 naming the first one; the first keeps its subscriptions."""
+    server.start()
+    mailbox = LocalMailbox(Path(server.config.runtime.data_dir) / "mailboxes")
+    deadline = time.monotonic() + 30
+    while not mailbox.list_subscriptions() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    before = [s.id for s in mailbox.list_subscriptions()]
+    assert server.process is not None
+
+    command = [sys.executable, "-m", "runtime.cli", "--config", str(server.config_file)]
+    second = subprocess.run(
+        [*command, "serve", "--port", str(free_port())],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert second.returncode == 1
+    assert f"another mailroom serve (process {server.process.pid})" in second.stderr
+    assert "Traceback" not in second.stderr
+    assert [s.id for s in mailbox.list_subscriptions()] == before != []

@@ -8,9 +8,30 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+)
 
-from mailroom.config_problems import describe_checks, describe_invalid, describe_yaml
+from mailroom.config_problems import (
+    Problem,
+    collect_problems,
+    describe_problems,
+    describe_yaml,
+)
+from mailroom.config_values import (
+    check_address,
+    check_folders,
+    check_header_name,
+    check_message_id_domain,
+    check_not_blank,
+    check_public_url,
+    require_entries,
+)
 from mailroom.errors import ConfigurationError
 from mailroom.models import Importance
 
@@ -32,8 +53,11 @@ class Section(BaseModel):
 class MailboxConfig(Section):
     """One watched mailbox and the folders watched in it."""
 
-    address: str
-    folders: list[str] = ["Inbox", "SentItems"]
+    address: Annotated[str, AfterValidator(check_address)]
+    folders: Annotated[list[str], AfterValidator(check_folders)] = [
+        "Inbox",
+        "SentItems",
+    ]
 
 
 class GraphConfig(Section):
@@ -254,8 +278,9 @@ class Criteria(Section):
 class RouteConfig(Section):
     """A routing rule: the first that matches wins unless it says go on."""
 
-    name: str
+    name: Annotated[str, AfterValidator(check_not_blank)]
     match: Criteria = Criteria()
+    # An empty list makes a route that skips the mail it matches.
     tools: list[str]
     continue_matching: bool = False
 
@@ -366,22 +391,43 @@ class RuntimeConfig(Section):
     """Where local data lives, which address is served, how long queues wait."""
 
     data_dir: str = ".mailroom"
-    public_url: str = "http://127.0.0.1:7071"
-    marker_header: str = "X-Mailroom-Id"
-    message_id_domain: str = "mailroom.invalid"
+    public_url: Annotated[str, AfterValidator(check_public_url)] = (
+        "http://127.0.0.1:7071"
+    )
+    marker_header: Annotated[str, AfterValidator(check_header_name)] = "X-Mailroom-Id"
+    message_id_domain: Annotated[str, AfterValidator(check_message_id_domain)] = (
+        "mailroom.invalid"
+    )
     # host.json's extensions.queues.visibilityTimeout: how long a queue waits
     # before it tries a failed message again. A stage defers a message whose
     # Retry-After is longer, so the two must agree.
     visibility_timeout_seconds: float = Field(default=30, ge=0)
 
 
+NO_MAILBOX = (
+    "lists no mailbox; Mailroom needs at least one to watch, such as "
+    "`- address: helpdesk@example.org`"
+)
+NO_TRACKER = (
+    "lists no tool; add the one routes send mail to, such as `local: {kind: local}`"
+)
+NO_ROUTE = (
+    "lists no route, so every mail would be skipped; add one, such as "
+    "`- {name: everything, tools: [local]}`"
+)
+
+
 class Config(Section):
     """The whole configuration."""
 
-    mailboxes: list[MailboxConfig]
+    mailboxes: Annotated[
+        list[MailboxConfig], AfterValidator(require_entries(NO_MAILBOX))
+    ]
     mail: MailConfig = MailConfig()
-    trackers: dict[str, TrackerConfig]
-    routes: list[RouteConfig]
+    trackers: Annotated[
+        dict[str, TrackerConfig], AfterValidator(require_entries(NO_TRACKER))
+    ]
+    routes: Annotated[list[RouteConfig], AfterValidator(require_entries(NO_ROUTE))]
     fields: FieldMapConfig = FieldMapConfig()
     threading: ThreadingConfig = ThreadingConfig()
     forwards: ForwardConfig = ForwardConfig()
@@ -390,27 +436,17 @@ class Config(Section):
     runtime: RuntimeConfig = RuntimeConfig()
     storage: StorageConfig = StorageConfig()
 
-    def model_post_init(self, context: Any, /) -> None:
-        """Check that every route names a configured tool."""
-        for index, route in enumerate(self.routes):
-            unknown = [tool for tool in route.tools if tool not in self.trackers]
-            if unknown:
-                raise ValueError(
-                    f"routes.{index}.tools of route {route.name!r} names "
-                    f"{unknown}, which are not under 'trackers'; add them there "
-                    "or fix the route"
-                )
-
 
 def parse_config(
     text: str,
     source: str = "configuration",
     set_by: Mapping[str, str] | None = None,
 ) -> Config:
-    """Validate YAML text into a Config, naming the bad key on failure.
+    """Validate YAML text into a Config, listing every problem on failure.
 
-    `set_by` maps a dotted key to the app setting that overrode it, so that
-    a problem names the setting instead of the file.
+    `set_by` maps a dotted key to the app setting that set it, so that a
+    problem names the setting instead of the file. The checks of each part
+    run even when another part is invalid, so one reading reports all.
     """
     settings = set_by or {}
     try:
@@ -421,14 +457,17 @@ def parse_config(
     if not isinstance(data, dict):
         raise ConfigurationError(f"{source} must be a mapping at the top level")
 
-    try:
-        config = Config.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigurationError(describe_invalid(exc, source, settings)) from None
-
+    # The checks use the rules, whose modules import this one.
     from mailroom.config_checks import check_config
 
-    problems = check_config(config)
-    if any(problems.values()):
-        raise ConfigurationError(describe_checks(problems, source, settings))
+    problems: list[Problem] = []
+    try:
+        config: Config | None = Config.model_validate(data)
+    except ValidationError as exc:
+        config, problems = None, collect_problems(exc, Config, data)
+
+    problems += check_config(data)
+    if config is None or problems:
+        report = describe_problems(problems, data, Config, source, settings)
+        raise ConfigurationError(report)
     return config

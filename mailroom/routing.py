@@ -33,24 +33,36 @@ def choose_route(
 
     tools = list(dict.fromkeys(tool for route in matched for tool in route.tools))
     names = ", ".join(repr(route.name) for route in matched)
-    return RouteDecision(route=matched[0].name, tools=tools, reason=f"matched {names}")
+    reason = (
+        f"matched {names}" if tools else f"matched {names}, with no tool to send to"
+    )
+    return RouteDecision(route=matched[0].name, tools=tools, reason=reason)
 
 
 def check_routes(routes: list[RouteConfig]) -> list[str]:
     """Return a sentence for every regular expression in `routes` that fails."""
-    problems: list[str] = []
-    for index, route in enumerate(routes):
-        where = f"routes[{index}] ({route.name!r}).match"
-        patterns = {"subject": route.match.subject, "body": route.match.body}
-        patterns |= {f"headers.{k}": v for k, v in route.match.headers.items()}
-        for name, pattern in patterns.items():
-            error = regex_error(pattern)
-            if error:
-                problems.append(
-                    f"{where}.{name} is not a valid regular expression "
-                    f"({error}); fix the pattern"
-                )
-    return problems
+    return [
+        problem
+        for index, route in enumerate(routes)
+        for problem in check_route(index, route)
+    ]
+
+
+def check_route(index: int, route: RouteConfig) -> list[str]:
+    """Return a sentence for every regular expression of one route that fails."""
+    where = f"routes[{index}] ({route.name!r}).match"
+    patterns = {"subject": route.match.subject, "body": route.match.body}
+    patterns |= {f"headers.{k}": v for k, v in route.match.headers.items()}
+    return [
+        f"{where}.{name} is not a valid regular expression ({error}); fix the pattern"
+        for name, pattern in patterns.items()
+        if (error := regex_error(pattern))
+    ]
+
+
+def glob_matches(pattern: str, value: str) -> bool:
+    """Tell whether `value` matches the glob `pattern`, ignoring case."""
+    return fnmatchcase(value.lower(), pattern.lower())
 
 
 def _matches(criteria: Criteria, mail: NormalizedMail, mailbox: str) -> bool:
@@ -128,11 +140,7 @@ _CHECKS: tuple[Check, ...] = (
 
 def _glob_any(patterns: list[str], values: list[str]) -> bool:
     """Tell whether any value matches any glob pattern, ignoring case."""
-    return any(
-        fnmatchcase(value.lower(), pattern.lower())
-        for pattern in patterns
-        for value in values
-    )
+    return any(glob_matches(pattern, value) for pattern in patterns for value in values)
 
 
 def _search(pattern: str, text: str) -> bool:

@@ -30,8 +30,9 @@ def load_config(
     """Read and validate a configuration file, with app-setting overrides."""
     source = path or DEFAULT_CONFIG
     settings = environ or {}
-    text = apply_overrides(source.read_text(encoding="utf-8"), settings)
-    return parse_config(text, str(source), overridden_keys(settings))
+    text = source.read_text(encoding="utf-8")
+    merged = apply_overrides(text, settings)
+    return parse_config(merged, str(source), overridden_keys(settings, text))
 
 
 def config_from_environment() -> Config:
@@ -75,13 +76,39 @@ def apply_overrides(text: str, environ: Mapping[str, str]) -> str:
     return yaml.safe_dump(data, allow_unicode=True)
 
 
-def overridden_keys(environ: Mapping[str, str]) -> dict[str, str]:
-    """Map each dotted key an app setting sets to the setting's name."""
-    return {
-        ".".join(key_path(name)): name
-        for name in environ
-        if name.startswith(OVERRIDE_PREFIX)
-    }
+def overridden_keys(environ: Mapping[str, str], text: str) -> dict[str, str]:
+    """Map each dotted key an app setting sets to the setting's name.
+
+    A section that the file `text` lacks is mapped too, to the settings that
+    brought it, so that a problem with the section itself names them.
+    """
+    names = sorted(name for name in environ if name.startswith(OVERRIDE_PREFIX))
+    keys = {".".join(key_path(name)): name for name in names}
+    file_data = _read_quietly(text)
+    brought: dict[str, list[str]] = {}
+    for name in names:
+        path = key_path(name)
+        for depth in range(1, len(path)):
+            if not _holds(file_data, path[:depth]):
+                brought.setdefault(".".join(path[:depth]), []).append(name)
+    return {key: ", ".join(found) for key, found in brought.items()} | keys
+
+
+def _read_quietly(text: str) -> Any:
+    """Return the YAML data of `text`, or None where it does not parse."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+
+
+def _holds(data: Any, path: list[str]) -> bool:
+    """Tell whether `data` has a value at `path`."""
+    for part in path:
+        if not isinstance(data, dict) or part not in data:
+            return False
+        data = data[part]
+    return True
 
 
 def key_path(name: str) -> list[str]:

@@ -15,6 +15,12 @@ from mailroom.models import (
 )
 
 LIMITS = AttachmentConfig(max_bytes=100, max_total_bytes=150)
+# The least a configuration must hold: a mailbox, a tool and a route to it.
+MINIMAL = {
+    "mailboxes": [{"address": "helpdesk@example.org"}],
+    "trackers": {"local": {"kind": "local"}},
+    "routes": [{"name": "all", "tools": ["local"]}],
+}
 
 
 def _file(name: str, size: int, fill: bytes = b"x") -> AttachmentData:
@@ -37,7 +43,7 @@ def _parsed(*files: AttachmentData) -> ParsedMail:
 
 def test_defaults_are_25_and_50_mebibytes() -> None:
     """A configuration without an attachments section gets the default limits."""
-    config = Config(mailboxes=[], trackers={}, routes=[])
+    config = Config.model_validate(MINIMAL)
     assert (config.attachments.max_bytes, config.attachments.max_total_bytes) == (
         25 * 1024 * 1024,
         50 * 1024 * 1024,

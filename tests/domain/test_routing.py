@@ -90,6 +90,15 @@ def test_first_match_wins() -> None:
     assert (decision.route, decision.tools) == ("a", ["jira"])
 
 
+def test_a_route_without_tools_skips_what_it_matches() -> None:
+    """A tool-less route stops the search, and the reason says it has no tool."""
+    routes = [_route("quiet", [], sender_domain=["example.com"]), _route("b", ["x"])]
+    decision = choose_route(make_mail(), HELPDESK, routes)
+
+    assert (decision.route, decision.tools) == ("quiet", [])
+    assert decision.reason == "matched 'quiet', with no tool to send to"
+
+
 def test_continue_matching_fans_out_without_duplicates() -> None:
     """A route that goes on adds its tools to the next match's, once each."""
     routes = [

@@ -138,12 +138,13 @@ def test_a_bad_route_pattern_is_refused_at_start_up(tmp_path: Path) -> None:
 
 
 def test_a_route_to_an_unknown_tool_names_its_key(tmp_path: Path) -> None:
-    """The error points at routes.0.tools."""
+    """The error points at the route's tools, by index and name."""
     routes = [{"name": "all", "tools": ["jira"]}]
     result = CliRunner().invoke(
         main, ["--config", str(config_file(tmp_path, routes=routes)), "tickets"]
     )
-    assert "routes.0.tools" in result.output
+    assert "routes[0] ('all').tools: names 'jira', which is not under" in result.output
+    assert "Value error" not in result.output
 
 
 def test_reading_commands_need_a_data_folder_and_create_none(tmp_path: Path) -> None:

@@ -59,6 +59,28 @@ def test_a_failed_check_names_the_settings_of_its_section() -> None:
         load_config(DEFAULT_CONFIG, environ)
 
 
+def test_a_section_only_a_setting_brings_is_blamed_on_it() -> None:
+    """MAILROOM__nosuchsection__x is named; the embedded file is not blamed."""
+    environ = {"MAILROOM__nosuchsection__x": "s3cr3t"}
+    with pytest.raises(ConfigurationError) as caught:
+        load_config(DEFAULT_CONFIG, environ)
+    message = str(caught.value)
+    assert message.startswith("the MAILROOM__ app settings have 1 problem(s):")
+    assert "nosuchsection: is not a section of the configuration" in message
+    assert message.endswith("(from MAILROOM__nosuchsection__x)")
+    assert str(DEFAULT_CONFIG) not in message and "s3cr3t" not in message
+
+
+def test_a_setting_inside_a_faulty_section_is_named_in_part() -> None:
+    """A check of a whole section names the settings that set keys inside it."""
+    environ = {"MAILROOM__fields__block_end": "^--$"}
+    with pytest.raises(ConfigurationError) as caught:
+        load_config(DEFAULT_CONFIG, environ)
+    message = str(caught.value)
+    assert message.startswith(f"{DEFAULT_CONFIG} and the MAILROOM__ app settings")
+    assert message.endswith("set both (in part from MAILROOM__fields__block_end)")
+
+
 def test_a_problem_in_the_file_still_names_the_file(tmp_path: Path) -> None:
     """Without a setting behind it, a bad key is the file's."""
     path = tmp_path / "mailroom.yaml"

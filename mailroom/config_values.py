@@ -1,0 +1,115 @@
+"""Rules for single configuration values, used as pydantic validators.
+
+Each returns the value it accepts and raises ValueError with a sentence
+that says how to fix the value. No sentence quotes the value, which could
+be a secret or an address.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sized
+from typing import TypeVar
+from urllib.parse import SplitResult, urlsplit
+
+SizedValue = TypeVar("SizedValue", bound=Sized)
+
+_ADDRESS = re.compile(r"[^\s@<>,;]+@[^\s@<>,;]+")
+_HEADER = re.compile(r"X-[A-Za-z0-9-]+", re.IGNORECASE)
+_ID_DOMAIN = re.compile(r"[^\s<>@]+")
+
+
+def check_address(value: str) -> str:
+    """Accept text shaped like a mail address: name@domain."""
+    if not _ADDRESS.fullmatch(value):
+        raise ValueError(
+            "is not a mail address; write it as name@domain, such as "
+            "helpdesk@example.org"
+        )
+    return value
+
+
+def check_public_url(value: str) -> str:
+    """Accept an absolute http or https address with a host and no query."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            "is not an absolute http:// or https:// address; set it to the "
+            "address Mailroom is reached at: http://127.0.0.1:7071 on this "
+            "machine, an https address for a real tenant (Graph posts "
+            "notifications to https addresses only)"
+        )
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise ValueError(
+            "holds a user, a query or a fragment; give the address alone, "
+            "since Mailroom adds /api/<function> and ?code=<key> to it"
+        )
+    if not _has_valid_port(parts):
+        raise ValueError("has a port that is not a number from 0 to 65535; fix it")
+    return value
+
+
+def _has_valid_port(parts: SplitResult) -> bool:
+    """Tell whether the address has no port, or one that is a port number."""
+    try:
+        parts.port  # noqa: B018 - reading the port is what checks it
+    except ValueError:
+        return False
+    return True
+
+
+def check_header_name(value: str) -> str:
+    """Accept a custom header name: X- and letters, digits or hyphens."""
+    if not _HEADER.fullmatch(value):
+        raise ValueError(
+            "must be a header name that starts with X- and holds only letters, "
+            "digits and hyphens, such as X-Mailroom-Id (Graph sends no other "
+            "custom headers)"
+        )
+    return value
+
+
+def check_message_id_domain(value: str) -> str:
+    """Accept a domain that can end a Message-ID."""
+    if not _ID_DOMAIN.fullmatch(value):
+        raise ValueError(
+            "must be a domain without spaces, '<', '>' or '@', such as mailroom.invalid"
+        )
+    return value
+
+
+def check_not_blank(value: str) -> str:
+    """Accept text that holds more than white space."""
+    if not value.strip():
+        raise ValueError("is empty; give it a value")
+    return value
+
+
+def check_folders(folders: list[str]) -> list[str]:
+    """Accept a non-empty list of folder names, each named once."""
+    if not folders:
+        raise ValueError(
+            "lists no folder; watch at least one, such as [Inbox], or remove "
+            "the mailbox"
+        )
+    first_at: dict[str, int] = {}
+    for index, folder in enumerate(folders):
+        if not folder.strip():
+            raise ValueError(f"entry {index} is empty; name the folder")
+        first = first_at.setdefault(folder.strip().lower(), index)
+        if first != index:
+            raise ValueError(
+                f"entries {first} and {index} name the same folder; name each once"
+            )
+    return folders
+
+
+def require_entries(sentence: str) -> Callable[[SizedValue], SizedValue]:
+    """Return a validator that refuses an empty value with `sentence`."""
+
+    def check(value: SizedValue) -> SizedValue:
+        if len(value) == 0:
+            raise ValueError(sentence)
+        return value
+
+    return check

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import azure.functions as func
 
@@ -23,7 +24,7 @@ def start_host(config: Config, port: int | None = None) -> LocalHost:
     subscriptions and ticket links point at this host.
     """
     if port is None:
-        port = int(config.runtime.public_url.rsplit(":", 1)[-1].split("/")[0])
+        port = choose_port(config.runtime.public_url)
     Path(config.runtime.data_dir).mkdir(parents=True, exist_ok=True)
 
     app = load_app()
@@ -38,6 +39,14 @@ def start_host(config: Config, port: int | None = None) -> LocalHost:
     host.pages.update(tracker_pages())
     host.start()
     return host
+
+
+def choose_port(public_url: str) -> int:
+    """Return the port of `public_url`, or its scheme's when it names none."""
+    address = urlsplit(public_url)
+    if address.port is not None:
+        return address.port
+    return 443 if address.scheme == "https" else 80
 
 
 def load_app() -> func.FunctionApp:

@@ -113,6 +113,8 @@ def ingest_fetched(
         item.mailbox, parsed.mail, item.item_id, identity_bytes(fetched), config
     )
     unit.note(mail_key=key)
+    if parsed.mail.defects:  # how many; what they are is in the stored mail
+        unit.note(defects=len(parsed.mail.defects))
 
     existing = ledger.mail(key)
     if existing is not None:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import codecs
 import re
+from dataclasses import dataclass
 
 import charset_normalizer
 import nh3
-from inscriptis import get_text
+from inscriptis.html_engine import Inscriptis
 from lxml.etree import LxmlError
+
+from mailroom.html_tree import flatten_html, parse_html
 
 # Labels mail clients send that Python does not know, or knows as a narrower
 # charset than the one the text really uses (the WHATWG encoding standard
@@ -81,6 +84,9 @@ _ATTRIBUTES = {
     "*": {"dir", "lang"},
 }
 _URL_SCHEMES = {"http", "https", "mailto", "tel", "cid", "data"}
+# Sanitized HTML keeps more of its layout than text needs; nh3 is quick at
+# this depth, and browsers show it.
+_SANITIZED_NESTING = 256
 
 
 def resolve_charset(label: str | None) -> str | None:
@@ -218,14 +224,41 @@ def _meta_charset(data: bytes) -> str | None:
     return found.group(1).decode("ascii", errors="replace") if found else None
 
 
-def html_to_text(html: str) -> str:
-    """Render HTML as readable plain text, as a mail client would show it."""
+HTML_FLATTENED = (
+    "The HTML body nests too deeply, or is too large or crowded, for the HTML "
+    "parser to take whole; its text was read from a flattened copy."
+)
+
+
+@dataclass(frozen=True)
+class HtmlText:
+    """The text of an HTML body, and whether it was read from a flattened copy."""
+
+    text: str
+    flattened: bool = False
+
+
+def render_html(html: str) -> HtmlText:
+    """Render HTML as readable plain text, as a mail client would show it.
+
+    However deep the HTML nests, all of its text comes out; `flattened`
+    says when the layout of the deepest parts was given up for it.
+    """
     html = _CONTROL.sub("", html)
     try:
-        text = get_text(html)
+        tree = parse_html(html)
     except (LxmlError, ValueError):
-        text = _TAG.sub(" ", html)
-    return _tidy_lines(text)
+        return HtmlText(_tidy_lines(_TAG.sub(" ", html)))
+    if tree.root is None:
+        text = _TAG.sub(" ", html) if tree.flattened else ""
+    else:
+        text = Inscriptis(tree.root).get_text()
+    return HtmlText(_tidy_lines(text), flattened=tree.flattened)
+
+
+def html_to_text(html: str) -> str:
+    """Render HTML as readable plain text, as a mail client would show it."""
+    return render_html(html).text
 
 
 def _tidy_lines(text: str) -> str:
@@ -236,9 +269,14 @@ def _tidy_lines(text: str) -> str:
 
 
 def sanitize_html(html: str) -> str:
-    """Return the HTML with everything that could run or track removed."""
+    """Return the HTML with everything that could run or track removed.
+
+    It is flattened first: nh3's parser slows down with the square of the
+    nesting depth, and of the attributes of one tag.
+    """
+    flat = flatten_html(_CONTROL.sub("", html), max_nesting=_SANITIZED_NESTING)
     return nh3.clean(
-        _CONTROL.sub("", html),
+        flat.html,
         tags=_TAGS,
         attributes=_ATTRIBUTES,
         url_schemes=_URL_SCHEMES,

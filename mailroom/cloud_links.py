@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 import lxml.html
 from lxml.etree import LxmlError
 
+from mailroom.html_tree import parse_html
 from mailroom.models import CloudLink, CloudProvider
 from mailroom.reply_text import strip_quoted
 
@@ -185,8 +186,10 @@ def _is_site_page(path: str, query: str) -> bool:
 def _html_links(html: str) -> list[_Found] | None:
     """Return the cloud links of an HTML body in order; None if unreadable."""
     try:
-        root = lxml.html.document_fromstring(_CONTROL.sub(" ", html))
+        root = parse_html(_CONTROL.sub(" ", html)).root
     except (LxmlError, ValueError):
+        return None
+    if root is None:
         return None
 
     found: list[_Found] = []

@@ -11,7 +11,7 @@ from email.generator import BytesGenerator
 from email.message import Message
 from email.policy import Compat32
 
-from mailroom.bodies import decode_bytes, html_to_text
+from mailroom.bodies import HTML_FLATTENED, decode_bytes, render_html
 from mailroom.cloud_links import find_cloud_links
 from mailroom.mime_headers import (
     decode_encoded_words,
@@ -178,10 +178,16 @@ def _bodies(parts: _Parts) -> tuple[str, str | None]:
     """
     plain = "\n".join(_part_text(part, html=False) for part in parts.plain)
     html = "\n".join(_part_text(part, html=True) for part in parts.html) or None
-    if html and not plain.strip():
-        plain = html_to_text(html)
-    elif html and _disagree(plain, html_text := html_to_text(html)):
-        plain = f"{plain.rstrip()}\n\n{html_text.strip()}\n"
+    if html is None:
+        return plain.replace("\r\n", "\n"), html
+
+    rendered = render_html(html)
+    if rendered.flattened:
+        parts.defects.append(HTML_FLATTENED)
+    if not plain.strip():
+        plain = rendered.text
+    elif _disagree(plain, rendered.text):
+        plain = f"{plain.rstrip()}\n\n{rendered.text.strip()}\n"
         parts.defects.append("the plain and HTML parts differ; both are kept")
     return plain.replace("\r\n", "\n"), html
 

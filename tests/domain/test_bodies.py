@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from mailroom.bodies import (
@@ -9,6 +11,7 @@ from mailroom.bodies import (
     decode_iso2022jp_windows,
     decode_utf8_lenient,
     html_to_text,
+    render_html,
     resolve_charset,
     sanitize_html,
 )
@@ -110,3 +113,83 @@ def test_sanitize_drops_data_urls_on_links() -> None:
     """A data: URL is allowed on an image, never on a link."""
     clean = sanitize_html('<a href="data:text/html,hi">x</a>')
     assert "data:" not in clean
+
+
+def lines(text: str) -> list[str]:
+    """Return the non-blank lines of a text without their indentation."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("depth", [300, 5000])
+@pytest.mark.parametrize("closed", [True, False])
+def test_html_nested_past_the_parser_limit_keeps_its_text(
+    depth: int, closed: bool
+) -> None:
+    """Past libxml2's 256 levels, every line still comes out, and it says so."""
+    html = "<div>" * depth + "Hello there" + "</div>" * depth * closed
+    rendered = render_html(html + "<p>Priority: High</p>")
+
+    assert lines(rendered.text) == ["Hello there", "Priority: High"]
+    assert rendered.flattened
+
+
+def test_html_within_the_parser_limit_is_not_flattened() -> None:
+    """Two hundred levels render as before, with no flattening."""
+    rendered = render_html("<div>" * 200 + "Hello there<p>Priority: High</p>")
+
+    assert lines(rendered.text) == ["Hello there", "Priority: High"]
+    assert not rendered.flattened
+
+
+def test_tables_nested_a_thousand_deep_keep_their_text() -> None:
+    """Deep tables lose their layout, never their cells' text."""
+    html = "<table><tr><td>" * 1000 + "innermost cell"
+
+    assert "innermost cell" in html_to_text(html)
+
+
+def test_a_text_run_past_the_parser_limit_is_kept() -> None:
+    """One text run over libxml2's 10 MB, which it would drop, comes out whole."""
+    html = "<p>Hello</p><pre>" + "x" * 11_000_000 + "</pre><p>Priority: High</p>"
+    rendered = render_html(html)
+
+    assert lines(rendered.text)[0] == "Hello"
+    assert lines(rendered.text)[-1] == "Priority: High"
+    assert len(rendered.text) > 11_000_000
+
+
+def test_text_after_the_closing_html_tag_is_kept() -> None:
+    """A footer a gateway appended after </html> stays in the text."""
+    html = "<html><body><p>Disk full</p></body></html>\r\n<p>Scanned: clean</p>"
+
+    assert lines(html_to_text(html)) == ["Disk full", "Scanned: clean"]
+
+
+def test_a_tag_with_thousands_of_attributes_renders_quickly() -> None:
+    """Forty thousand attributes on one tag take no quadratic time to parse."""
+    attributes = " ".join(f'data-a{index}="v"' for index in range(40_000))
+    started = time.perf_counter()
+    text = html_to_text(f"<p {attributes}>Printer offline</p>")
+
+    assert time.perf_counter() - started < 2.0
+    assert text == "Printer offline"
+
+
+def test_many_siblings_render_every_line_in_linear_time() -> None:
+    """Twenty thousand paragraphs all come out, quickly."""
+    html = "".join(f"<p>line {index}</p>" for index in range(20_000))
+    started = time.perf_counter()
+    text = html_to_text(html)
+
+    assert time.perf_counter() - started < 2.0
+    assert lines(text)[-1] == "line 19999" and len(lines(text)) == 20_000
+
+
+def test_sanitizing_deep_html_is_quick_and_keeps_its_text() -> None:
+    """Sixty thousand levels, quadratic for nh3 alone, sanitize in a moment."""
+    started = time.perf_counter()
+    clean = sanitize_html("<div>" * 60_000 + "Printer offline" + "</div>" * 60_000)
+
+    assert time.perf_counter() - started < 2.0
+    assert "Printer offline" in clean
+    assert clean.count("<div>") <= 256

@@ -35,6 +35,13 @@ def test_outlook_shared_file_is_one_link_named_by_its_anchor() -> None:
     ]
 
 
+def test_a_link_nested_past_the_parser_limit_is_found() -> None:
+    """A link 300 levels deep, past what libxml2 parses, is still read."""
+    html = "<div>" * 300 + f'<a href="{LOG_URL}">app.log</a>'
+
+    assert [link.url for link in links(html)] == [LOG_URL]
+
+
 def test_parse_mail_records_the_shared_file() -> None:
     """A new Outlook mail sharing a OneDrive file carries it in cloud_links."""
     mail = parse_mail(shared_forecast()).mail

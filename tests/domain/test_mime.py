@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mailroom.bodies import HTML_FLATTENED
 from mailroom.mime import parse_mail
 from mailroom.models import NormalizedMail, ParsedMail
 
@@ -195,6 +196,18 @@ def test_html_only_mail_gets_readable_text() -> None:
     mail = _parse("Content-Type: text/html; charset=utf-8", body=html)
     assert mail.text_body == "First line\n\nSecond & last"
     assert mail.html_body == html
+
+
+def test_html_nested_past_the_parser_limit_keeps_its_text_with_a_defect() -> None:
+    """An HTML-only mail 300 levels deep keeps every line, and says why."""
+    html = "<div>" * 300 + "Hello there<p>Priority: High</p>"
+    mail = _parse("Content-Type: text/html; charset=utf-8", body=html)
+
+    assert [line.strip() for line in mail.text_body.splitlines()] == [
+        "Hello there",
+        "Priority: High",
+    ]
+    assert HTML_FLATTENED in mail.defects
 
 
 def test_html_meta_charset_is_used_when_the_header_has_none() -> None:

@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     SecretStr,
     ValidationError,
 )
 
+from mailroom.config_graph import GraphConfig as GraphConfig
+from mailroom.config_graph import decode_certificate as decode_certificate
 from mailroom.config_problems import (
     Problem,
     collect_problems,
     describe_problems,
     describe_yaml,
 )
+from mailroom.config_section import Section as Section
+from mailroom.config_trackers import AzureDevOpsConfig as AzureDevOpsConfig
+from mailroom.config_trackers import EwmConfig as EwmConfig
+from mailroom.config_trackers import JiraConfig as JiraConfig
+from mailroom.config_trackers import LocalTrackerConfig as LocalTrackerConfig
+from mailroom.config_trackers import ReplyOnModify as ReplyOnModify
+from mailroom.config_trackers import ServiceNowConfig as ServiceNowConfig
+from mailroom.config_trackers import ToolSection as ToolSection
+from mailroom.config_trackers import TrackerConfig as TrackerConfig
 from mailroom.config_values import (
     check_address,
     check_folders,
@@ -35,20 +42,6 @@ from mailroom.config_values import (
 from mailroom.errors import ConfigurationError
 from mailroom.models import Importance
 
-# The keys of mail.graph that each make the app sign in its own way.
-SIGN_IN_KEYS = ("client_secret", "certificate", "certificate_path")
-PEM_BEGIN = "-----BEGIN"
-# Every DER structure, PKCS#12 included, opens with the SEQUENCE tag.
-DER_SEQUENCE = b"\x30"
-# PKCS#8 and the older OpenSSL header that each mark an encrypted key.
-PEM_ENCRYPTED = ("ENCRYPTED PRIVATE KEY-----", "Proc-Type: 4,ENCRYPTED")
-
-
-class Section(BaseModel):
-    """Base of every configuration section: frozen, unknown keys refused."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
 
 class MailboxConfig(Section):
     """One watched mailbox and the folders watched in it."""
@@ -58,78 +51,6 @@ class MailboxConfig(Section):
         "Inbox",
         "SentItems",
     ]
-
-
-class GraphConfig(Section):
-    """Exchange Online through Microsoft Graph: the app and how it signs in."""
-
-    tenant_id: str
-    client_id: str
-    # How the app signs in, one way at most: a client secret; a certificate
-    # with its private key, as text (PEM, or base64 PKCS#12 as Key Vault
-    # keeps a certificate) or as a PEM file; with none of them, the managed
-    # identity of the Functions app (a user-assigned one when its client id
-    # is given).
-    client_secret: SecretStr | None = None
-    certificate: SecretStr | None = None
-    certificate_path: str | None = None
-    managed_identity_client_id: str | None = None
-    base_url: str = "https://graph.microsoft.com/v1.0"
-    # Exchange serves one app at most four requests at once per mailbox.
-    max_concurrency: int = Field(default=4, ge=1, le=4)
-    # When Graph drops a folder's delta link, catch up on this many days.
-    resync_days: int = Field(default=7, ge=1, le=365)
-
-    def model_post_init(self, context: Any, /) -> None:
-        """Check that the app signs in one way only, and the certificate's form."""
-        ways = [key for key in SIGN_IN_KEYS if getattr(self, key) is not None]
-        if len(ways) > 1:
-            raise ValueError(
-                f"mail.graph sets {' and '.join(ways)}; the app signs in one way, "
-                "so keep only the one the app registration holds (look in the "
-                "file and in the MAILROOM__mail__graph__ app settings)"
-            )
-        if self.certificate is not None:
-            decode_certificate(self.certificate.get_secret_value())
-
-
-def decode_certificate(text: str) -> bytes:
-    """Return the bytes of a certificate given as PEM text or base64 PKCS#12.
-
-    Only the form is checked here; azure-identity reads the key and the
-    certificate when it builds the credential.
-    """
-    if PEM_BEGIN in text:
-        _check_pem(text)
-        return text.encode("utf-8")
-
-    try:
-        data = base64.b64decode("".join(text.split()), validate=True)
-    except binascii.Error:
-        data = b""
-    if not data.startswith(DER_SEQUENCE):
-        raise ValueError(
-            "mail.graph.certificate is neither PEM text nor base64 PKCS#12; set "
-            "it to the certificate with its private key as PEM, or to the value "
-            "of a Key Vault certificate's secret. If the app setting still reads "
-            "@Microsoft.KeyVault(...), the app could not resolve the reference"
-        )
-    return data
-
-
-def _check_pem(text: str) -> None:
-    """Check that PEM text holds a certificate and its unencrypted key."""
-    if "PRIVATE KEY-----" not in text or "BEGIN CERTIFICATE-----" not in text:
-        raise ValueError(
-            "mail.graph.certificate needs both the certificate and its private "
-            "key in one PEM text; append the key's PEM block to the certificate's"
-        )
-    if any(mark in text for mark in PEM_ENCRYPTED):
-        raise ValueError(
-            "mail.graph.certificate holds an encrypted private key; store the "
-            "key unencrypted (the setting is a secret already), as "
-            "`openssl pkey -in key.pem` writes it"
-        )
 
 
 class MailConfig(Section):
@@ -153,112 +74,6 @@ class MailConfig(Section):
                 "mail.kind 'graph' needs a mail.graph section with tenant_id and "
                 "client_id; add it, or set mail.kind to 'local'"
             )
-
-
-ReplyOnModify = Literal["reply_all", "reply", "none"]
-
-
-class ToolSection(Section):
-    """What every connected tool's section has."""
-
-    # How a public comment made in the tool goes back to the mail thread.
-    reply_on_modify: ReplyOnModify = "reply_all"
-    # Mailroom field -> the tool's field name or id.
-    field_map: dict[str, str] = {}
-    # Statuses that close a ticket: a reply after one reopens the ticket
-    # within threading.reopen_grace_days, or opens a linked follow-up.
-    closed_statuses: list[str] = ["Done", "Closed", "Resolved", "Cancelled"]
-    # Mail the requester (under the ticket's mail thread) when the status changes.
-    notify_status: bool = False
-    # Tell the requester when the tool refuses their mail for good (the
-    # message also waits in the poison queue for `mailroom replay`).
-    notify_failure: bool = False
-
-    @property
-    def key_prefixes(self) -> list[str]:
-        """Return the prefixes of this tool's ticket keys (Jira projects)."""
-        return []
-
-
-class LocalTrackerConfig(ToolSection):
-    """The embedded tracker: tickets in SQLite with a web page."""
-
-    kind: Literal["local"] = "local"
-    project: str = "HELP"
-
-    @property
-    def key_prefixes(self) -> list[str]:
-        """Return the project key."""
-        return [self.project]
-
-
-class JiraConfig(ToolSection):
-    """Jira Cloud (REST v3) or Data Center (REST v2)."""
-
-    kind: Literal["jira"]
-    base_url: str
-    deployment: Literal["cloud", "datacenter"] = "cloud"
-    project: str
-    issue_type: str = "Task"
-    email: str | None = None
-    api_token: SecretStr | None = None
-    personal_access_token: SecretStr | None = None
-    webhook_secret: SecretStr | None = None
-
-    @property
-    def key_prefixes(self) -> list[str]:
-        """Return the Jira project key."""
-        return [self.project]
-
-
-class ServiceNowConfig(ToolSection):
-    """ServiceNow through the Table and Attachment APIs."""
-
-    kind: Literal["servicenow"]
-    instance_url: str
-    table: str = "incident"
-    username: str | None = None
-    password: SecretStr | None = None
-    oauth_token: SecretStr | None = None
-    shared_secret: SecretStr | None = None
-
-
-class AzureDevOpsConfig(ToolSection):
-    """Azure DevOps Boards through the Work Item Tracking REST API."""
-
-    kind: Literal["azure_devops"]
-    organization_url: str
-    project: str
-    work_item_type: str = "Issue"
-    # pat: a personal access token; entra: tokens of the Functions app's
-    # managed identity (or DefaultAzureCredential's chain on a workstation).
-    auth: Literal["pat", "entra"] = "pat"
-    managed_identity_client_id: str | None = None
-    personal_access_token: SecretStr | None = None
-    hook_username: str | None = None
-    hook_password: SecretStr | None = None
-
-
-class EwmConfig(ToolSection):
-    """IBM Engineering Workflow Management (RTC) through OSLC CM."""
-
-    kind: Literal["ewm"]
-    base_url: str
-    project_area: str
-    username: str | None = None
-    password: SecretStr | None = None
-    notification_secret: SecretStr | None = None
-
-    @property
-    def key_prefixes(self) -> list[str]:
-        """Return the prefix of EWM keys as Mailroom writes them."""
-        return ["EWM"]
-
-
-TrackerConfig = Annotated[
-    LocalTrackerConfig | JiraConfig | ServiceNowConfig | AzureDevOpsConfig | EwmConfig,
-    Field(discriminator="kind"),
-]
 
 
 class Criteria(Section):

@@ -13,6 +13,7 @@ from mailroom.acknowledgement import ack_message_id, render_acknowledgement
 from mailroom.messages import AckRequest
 from mailroom.models import FieldProblem, NormalizedMail, TicketRef
 from mailroom.ratelimit import RateDecision, allow_acknowledgement, recent
+from mailroom.recipients import requester_recipients
 from mailroom.tickets import ticket_summary
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,14 @@ def handle_ack(request: AckRequest, services: Services) -> list[AckRequest]:
             return []
 
         mail = load_mail(record.key, services)
+        recipients = requester_recipients(mail)
+        if recipients.refused:
+            unit.note(refused=len(recipients.refused))
+        if not recipients.to:
+            record_skip(tickets, recipients.refused, services)
+            unit.outcome = "no-usable-address"
+            return []
+
         limit = allow(record, mail, tickets, services, ledger)
         if not limit.allowed:
             for ticket in tickets:
@@ -60,6 +69,18 @@ def handle_ack(request: AckRequest, services: Services) -> list[AckRequest]:
         unit.note(tickets=len(tickets))
         unit.outcome = "sent"
         return []
+
+
+def record_skip(
+    tickets: list[TicketRef], refused: list[str], services: Services
+) -> None:
+    """Tell each ticket that no acknowledgement went out, and why."""
+    reason = "acknowledgement skipped: sender address not usable"
+    if refused:
+        reason += f" ({'; '.join(refused)})"
+    for ticket in tickets:
+        tracker = services.tracker(ticket.tool)
+        tracker.record_event(ticket.key, "acknowledgement-skipped", {"reason": reason})
 
 
 def allow(
@@ -104,7 +125,7 @@ def rate_keys(
 
     A linked ticket counts on the thread it follows up.
     """
-    answered = [*mail.reply_to, *([mail.sender] if mail.sender else [])]
+    answered = requester_recipients(mail).to
     sender = answered[0].email.lower() if answered else ""
     linked = [r.ticket_key for r in record.deliveries if r.ticket_key]
     first = tickets[0]

@@ -18,8 +18,14 @@ from handlers.observe import unit_of_work
 from handlers.services import Services
 from mailroom.errors import PermanentError
 from mailroom.models import NormalizedMail, OutgoingMail, TicketRef
+from mailroom.recipients import address_problem
 from mailroom.tool_events import ToolEvent
-from mailroom.tool_replies import compose_comment_reply, compose_new_ticket_mail
+from mailroom.tool_replies import (
+    compose_comment_reply,
+    compose_new_ticket_mail,
+    reply_recipients,
+    reply_wanted,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -57,17 +63,23 @@ def reply_to_comment(event: ToolEvent, services: Services, ledger: Ledger) -> st
     except PermanentError:
         return "not-from-mail"
 
-    section = services.config.trackers[event.tool]
+    mode = services.config.trackers[event.tool].reply_on_modify
+    own = [box.address for box in services.config.mailboxes]
+    if not reply_wanted(event, mode):
+        return "not-mailed"
+    recipients = reply_recipients(mail, mode, own)
+    if recipients.refused:
+        logger.warning(
+            "tool_events.addresses_refused",
+            extra={"tool": event.tool, "refused": len(recipients.refused)},
+        )
+    if not recipients.to:
+        return "no-usable-address" if recipients.refused else "not-mailed"
+
     ticket = ticket_ref(event, ledger, row.mail_key)
-    outgoing = compose_comment_reply(
-        event,
-        mail,
-        ticket,
-        section.reply_on_modify,
-        [box.address for box in services.config.mailboxes],
-        event_message_id(event, services),
-        marker(services, row.mail_key),
-    )
+    message_id = event_message_id(event, services)
+    marked = marker(services, row.mail_key)
+    outgoing = compose_comment_reply(event, mail, ticket, mode, own, message_id, marked)
     if outgoing is None:
         return "not-mailed"
     send_in_thread(outgoing, mailbox, row, event.tool, services, ledger)
@@ -94,6 +106,8 @@ def mail_new_ticket(event: ToolEvent, services: Services, ledger: Ledger) -> str
     ticket = TicketRef(
         tool=event.tool, key=event.ticket_key, url=event.ticket_url or event.ticket_key
     )
+    if event.requester is not None and address_problem(event.requester.email):
+        return "no-usable-address"
     message_id = event_message_id(event, services)
     outgoing = compose_new_ticket_mail(
         event, ticket, message_id, marker(services, event.event_id)

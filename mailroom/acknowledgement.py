@@ -19,6 +19,7 @@ from mailroom.models import (
     OutgoingMail,
     TicketRef,
 )
+from mailroom.recipients import requester_recipients
 from mailroom.subjects import mailroom_token, strip_prefixes
 
 _ENVIRONMENT = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
@@ -36,8 +37,9 @@ def render_acknowledgement(
 ) -> OutgoingMail:
     """Render the reply that lists the tickets a mail opened.
 
-    It goes to Reply-To, or else to the sender, threads under the mail, and
-    carries the headers that keep autoresponders and Mailroom itself quiet.
+    It goes to the usable Reply-To addresses, or else to the sender, threads
+    under the mail, and carries the headers that keep autoresponders and
+    Mailroom itself quiet.
     Raise PermanentError when a template fails or no one can be answered.
     """
     if not tickets:
@@ -86,14 +88,14 @@ def check_templates(config: AcknowledgementConfig) -> list[str]:
 
 
 def _recipients(mail: NormalizedMail) -> list[Address]:
-    """Return Reply-To, or else the sender; raise when there is neither."""
-    recipients = mail.reply_to or ([mail.sender] if mail.sender else [])
-    if not recipients:
+    """Return the usable Reply-To, or else the sender; raise when neither is."""
+    recipients = requester_recipients(mail)
+    if not recipients.to:
         raise PermanentError(
-            "the mail has neither Reply-To nor From; there is no one to "
-            "acknowledge, so do not ask for an acknowledgement of it"
+            "the mail has no usable Reply-To or From address; there is no one "
+            "to acknowledge, so do not ask for an acknowledgement of it"
         )
-    return list(recipients)
+    return recipients.to
 
 
 def _template_values(

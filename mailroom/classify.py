@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 
 from mailroom.models import Address, Classification, MailKind, NormalizedMail
+from mailroom.recipients import requester_recipients
 from mailroom.subjects import prefix_kind, strip_prefixes
 
 Signal = Callable[[NormalizedMail], str | None]
@@ -34,7 +35,6 @@ _SYSTEM_HEADERS = (
     ("x-otrs-loop", "OTRS"),
 )
 _SYSTEM_MESSAGE_IDS = (("service-now.com", "ServiceNow"),)
-_ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 
 
 def classify(
@@ -246,8 +246,10 @@ def _without_acknowledgement(
 ) -> Classification:
     """Withhold the acknowledgement from no-reply senders and suppressors."""
     reasons: list[str] = []
-    if not _reachable(mail):
-        reasons.append("there is no valid From or Reply-To address to answer")
+    recipients = requester_recipients(mail)
+    if not recipients.to:
+        detail = f" ({'; '.join(recipients.refused)})" if recipients.refused else ""
+        reasons.append(f"there is no valid From or Reply-To address to answer{detail}")
     elif _NO_REPLY.search(_local_part(mail.sender)):
         reasons.append("the sender is a no-reply address")
 
@@ -259,12 +261,6 @@ def _without_acknowledgement(
         return classification
     reason = f"{classification.reason}; no acknowledgement: {', '.join(reasons)}"
     return classification.model_copy(update={"reason": reason, "acknowledge": False})
-
-
-def _reachable(mail: NormalizedMail) -> bool:
-    """Tell whether the mail names an address an answer could go to."""
-    candidates = [*mail.reply_to, *([mail.sender] if mail.sender else [])]
-    return any(_ADDRESS.fullmatch(a.email) for a in candidates)
 
 
 def _suppressed(mail: NormalizedMail) -> str | None:

@@ -10,12 +10,15 @@ from datetime import UTC, datetime
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
-from mailroom.bodies import decode_bytes, decode_utf8_lenient
+from mailroom.bodies import decode_bytes, decode_utf8_lenient, resolve_charset
 from mailroom.models import Address, Header, Importance, NormalizedMail
 
 _ENCODED_WORD = re.compile(r"=\?([^?\s]{1,64})\?([bBqQ])\?([^?]*)\?=")
 _MESSAGE_ID = re.compile(r"<([^<>]*)>")
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
+# Stand-ins for encoded words while addresses are split. A header read from
+# bytes holds only ASCII and escaped bytes, never these private-use marks.
+_SET_ASIDE = re.compile("\ue000(\\d+)\ue001")
 
 
 def read_headers(message: Message) -> NormalizedMail:
@@ -47,36 +50,55 @@ def decode_header_value(raw: str) -> str:
 
 
 def decode_words(raw: str) -> str:
-    """Unfold a raw value, read its 8-bit bytes, decode its encoded words."""
-    return decode_encoded_words(_unfold(str(raw)))
+    """Unfold a raw value, decode its encoded words, read its 8-bit bytes."""
+    return decode_encoded_words(_unfold_lines(str(raw)))
 
 
 def _unfold(raw: str) -> str:
     """Remove folding line breaks and read raw 8-bit bytes (RFC 6532)."""
-    text = re.sub(r"\r?\n(?=[ \t])|[\r\n]+$", "", raw)
-    if text.isascii():
-        return text
+    return _read_8bit(_unfold_lines(raw))
+
+
+def _unfold_lines(raw: str) -> str:
+    """Remove folding line breaks, leaving raw 8-bit bytes as they are."""
+    return re.sub(r"\r?\n(?=[ \t])|[\r\n]+$", "", raw)
+
+
+def _read_8bit(text: str) -> str:
+    """Read the raw 8-bit bytes of a header as UTF-8, else Windows-1252."""
+    return text if text.isascii() else decode_utf8_lenient(_raw_bytes(text))
+
+
+def _raw_bytes(text: str) -> bytes:
+    """Return the bytes a header value arrived as.
+
+    Its 8-bit bytes are held as surrogates; characters already decoded, as
+    in a value that did not come from bytes, become UTF-8.
+    """
     try:
-        data = text.encode("utf-8", "surrogateescape")
+        return text.encode("utf-8", "surrogateescape")
     except UnicodeEncodeError:
-        data = text.encode("utf-8", "replace")
-    return decode_utf8_lenient(data)
+        return text.encode("utf-8", "replace")
 
 
 def decode_encoded_words(text: str) -> str:
-    """Decode RFC 2047 encoded words; words apart only by blanks are joined."""
+    """Decode RFC 2047 encoded words; words apart only by blanks are joined.
+
+    Raw 8-bit bytes inside a word, which RFC 2047 forbids but senders
+    write, are read in the word's charset, as its escaped bytes are.
+    """
     chunks: list[str] = []
     run: list[tuple[str, bytes]] = []
     position = 0
     for match in _ENCODED_WORD.finditer(text):
         gap = text[position : match.start()]
         if gap.strip() or not run:
-            chunks.extend((_decode_run(run), gap))
+            chunks.extend((_decode_run(run), _read_8bit(gap)))
             run = []
         charset, encoding, payload = match.groups()
         run.append((charset.split("*")[0].lower(), _word_bytes(encoding, payload)))
         position = match.end()
-    chunks.extend((_decode_run(run), text[position:]))
+    chunks.extend((_decode_run(run), _read_8bit(text[position:])))
     return "".join(chunks)
 
 
@@ -86,7 +108,7 @@ def _word_bytes(encoding: str, payload: str) -> bytes:
         cleaned = re.sub(r"[^A-Za-z0-9+/]", "", payload)
         cleaned = cleaned[: len(cleaned) - 1] if len(cleaned) % 4 == 1 else cleaned
         return base64.b64decode(cleaned + "=" * (-len(cleaned) % 4))
-    return binascii.a2b_qp(payload.encode("utf-8", "replace"), header=True)
+    return binascii.a2b_qp(_raw_bytes(payload), header=True)
 
 
 def _decode_run(run: list[tuple[str, bytes]]) -> str:
@@ -98,25 +120,58 @@ def _decode_run(run: list[tuple[str, bytes]]) -> str:
     text: list[str] = []
     for charset, group in itertools.groupby(run, key=lambda word: word[0]):
         data = b"".join(data for _, data in group)
-        text.append(decode_bytes(data, charset))
+        text.append(decode_bytes(_without_cut_character(data, charset), charset))
     return "".join(text)
+
+
+def _without_cut_character(data: bytes, charset: str) -> bytes:
+    """Drop a UTF-8 character cut off at the end of encoded words.
+
+    Senders that shorten a long name by bytes cut its last character in
+    two; read as Windows-1252, its first bytes would add letters no one
+    wrote. Text with no other character past ASCII may be Latin-1 labelled
+    as UTF-8 instead, and is left to the lenient reading.
+    """
+    if resolve_charset(charset) != "utf-8":
+        return data
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        head = data[: exc.start]
+        if exc.end == len(data) and exc.reason == "unexpected end of data":
+            return data if head.isascii() else head
+    return data
 
 
 def _addresses(message: Message, name: str) -> list[Address]:
     """Return the addresses of every `name` header, display names decoded."""
-    values = [_unfold(str(value)) for value in message.get_all(name) or []]
+    values = [_unfold_lines(str(value)) for value in message.get_all(name) or []]
     return parse_addresses(values)
 
 
 def parse_addresses(values: list[str]) -> list[Address]:
-    """Return the addresses in unfolded header values, display names decoded."""
+    """Return the addresses in unfolded header values, display names decoded.
+
+    Encoded words are set aside while the values are split into addresses:
+    one that holds a comma, a quote or an angle bracket (RFC 2047 forbids
+    them there, but senders write them) would otherwise split a name in two.
+    """
+    words: list[str] = []
+
+    def set_aside(match: re.Match[str]) -> str:
+        words.append(match.group())
+        return f"\ue000{len(words) - 1}\ue001"
+
+    def restore(text: str) -> str:
+        return _SET_ASIDE.sub(lambda found: words[int(found.group(1))], text)
+
     addresses: list[Address] = []
-    for display, address in getaddresses(values):
-        email_address = decode_header_value(address)
+    set_apart = [_ENCODED_WORD.sub(set_aside, value) for value in values]
+    for display, address in getaddresses(set_apart):
+        email_address = decode_header_value(restore(address))
         if email_address:
-            addresses.append(
-                Address(email=email_address, name=decode_header_value(display))
-            )
+            name = decode_header_value(restore(display))
+            addresses.append(Address(email=email_address, name=name))
     return addresses
 
 

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from mailroom.config import ReplyOnModify
 from mailroom.models import Address, NormalizedMail, OutgoingMail, TicketRef
+from mailroom.recipients import (
+    Recipients,
+    address_problem,
+    requester_recipients,
+    usable_addresses,
+)
 from mailroom.tickets import ticket_summary
 from mailroom.tool_events import ToolEvent
 
@@ -15,21 +21,30 @@ AUTOMATED_HEADERS = {
 
 def reply_recipients(
     mail: NormalizedMail, mode: ReplyOnModify, own: list[str]
-) -> tuple[list[Address], list[Address]]:
-    """Return (to, cc) for a reply under `mail`, without Mailroom's mailboxes.
+) -> Recipients:
+    """Return who a reply under `mail` goes to, without Mailroom's mailboxes.
 
     `reply` answers the requester only; `reply_all` also copies everyone the
-    mail was addressed to, as a person pressing Reply All would.
+    mail was addressed to, as a person pressing Reply All would. Addresses
+    a mail cannot carry are left out, each with its reason.
     """
     mine = {address.lower() for address in own}
-    requester = mail.reply_to or ([mail.sender] if mail.sender else [])
-    to = _unique([a for a in requester if a.email.lower() not in mine])
+    requester = requester_recipients(mail)
+    to = _unique([a for a in requester.to if a.email.lower() not in mine])
     if mode != "reply_all":
-        return to, []
+        return Recipients(to=to, refused=requester.refused)
 
+    addressed, refused_to = usable_addresses(list(mail.to), "To")
+    copied, refused_cc = usable_addresses(list(mail.cc), "Cc")
     taken = {a.email.lower() for a in to} | mine
-    cc = _unique([a for a in [*mail.to, *mail.cc] if a.email.lower() not in taken])
-    return to, cc
+    cc = _unique([a for a in [*addressed, *copied] if a.email.lower() not in taken])
+    refused = [*requester.refused, *refused_to, *refused_cc]
+    return Recipients(to=to, cc=cc, refused=refused)
+
+
+def reply_wanted(event: ToolEvent, mode: ReplyOnModify) -> bool:
+    """Tell whether a tool event should be mailed to the thread at all."""
+    return mode != "none" and event.public and event.origin != "mailroom"
 
 
 def compose_comment_reply(
@@ -43,20 +58,20 @@ def compose_comment_reply(
 ) -> OutgoingMail | None:
     """Return the reply that carries a tool comment back to the mail thread.
 
-    None when the tool is set not to mail, or nobody is left to answer.
+    None when the tool is set not to mail, or nobody usable is left to answer.
     """
-    if mode == "none" or not event.public or event.origin == "mailroom":
+    if not reply_wanted(event, mode):
         return None
-    to, cc = reply_recipients(mail, mode, own)
-    if not to:
+    recipients = reply_recipients(mail, mode, own)
+    if not recipients.to:
         return None
 
     who = (event.author.name or event.author.email) if event.author else ticket.tool
     body = f"{event.body.strip()}\n\n-- \n{who} on {ticket.key}: {ticket.url}\n"
     return OutgoingMail(
         message_id=message_id,
-        to=to,
-        cc=cc,
+        to=recipients.to,
+        cc=recipients.cc,
         subject=f"RE: [{ticket.key}] {ticket_summary(mail.subject)}",
         text_body=body,
         in_reply_to=mail.message_id,
@@ -68,8 +83,13 @@ def compose_comment_reply(
 def compose_new_ticket_mail(
     event: ToolEvent, ticket: TicketRef, message_id: str, marker: tuple[str, str]
 ) -> OutgoingMail | None:
-    """Return the mail that tells a requester about a ticket opened in the tool."""
+    """Return the mail that tells a requester about a ticket opened in the tool.
+
+    None when the tool names no requester, or one a mail cannot carry.
+    """
     if event.requester is None or event.origin == "mailroom":
+        return None
+    if address_problem(event.requester.email) is not None:
         return None
     summary = event.summary or ticket.key
     body = (
@@ -104,7 +124,7 @@ def compose_failure_notice(
     It names no reason: the reason is for the administrators, who find it
     with the message in the poison queue.
     """
-    to = mail.reply_to or ([mail.sender] if mail.sender else [])
+    to = requester_recipients(mail).to
     if not to:
         return None
     body = (

@@ -24,6 +24,7 @@ class FakeTicket:
     files: dict[str, Attachment] = field(default_factory=dict)
     links: list[tuple[str, str]] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
+    event_details: list[dict[str, str]] = field(default_factory=list)
 
 
 class FakeTracker:
@@ -94,5 +95,6 @@ class FakeTracker:
         self.tickets[key].links.append((relation, other_key))
 
     def record_event(self, key: str, event: str, detail: dict[str, str]) -> None:
-        """Record an event on a ticket."""
+        """Record an event on a ticket, with its detail."""
         self.tickets[key].events.append(event)
+        self.tickets[key].event_details.append(detail)

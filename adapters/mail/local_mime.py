@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from email import policy
+from email.errors import MessageError
 from email.headerregistry import Address as MimeAddress
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
@@ -27,7 +28,8 @@ def build_mime(mailbox: str, mail: OutgoingMail, now: datetime) -> bytes:
         message["Message-ID"] = angle(mail.message_id)
         _set_thread_headers(message, mail)
         _set_custom_headers(message, mail.headers)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, IndexError, MessageError) as exc:
+        # The stdlib's address parser raises all of these on a bad address.
         raise PermanentError(
             f"the mail {mail.message_id} has a header that cannot be sent "
             f"({type(exc).__name__}); check addresses and header values"

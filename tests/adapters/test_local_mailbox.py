@@ -247,6 +247,15 @@ def test_send_refuses_headers_exchange_would_drop(mailbox: LocalMailbox) -> None
         mailbox.send(SUPPORT, mail)
 
 
+@pytest.mark.parametrize("to", ["ada@", "@example.org", "a@b@example.org"])
+def test_send_refuses_a_malformed_address_as_permanent(
+    mailbox: LocalMailbox, to: str
+) -> None:
+    """Every way the stdlib refuses an address is a PermanentError, not a retry."""
+    with pytest.raises(PermanentError, match="cannot be sent"):
+        mailbox.send(SUPPORT, outgoing(to))
+
+
 def test_local_recipient_receives_the_mail_once(
     mailbox: LocalMailbox, clock: Clock, posts: Posts
 ) -> None:

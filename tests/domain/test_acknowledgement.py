@@ -113,8 +113,23 @@ def test_subject_template_cannot_inject_headers() -> None:
 
 def test_mail_without_sender_cannot_be_acknowledged() -> None:
     """No From and no Reply-To is a PermanentError, not a crash."""
-    with pytest.raises(PermanentError, match="neither Reply-To nor From"):
+    with pytest.raises(PermanentError, match="no usable Reply-To or From"):
         _render(sender=None)
+
+
+def test_an_unusable_reply_to_is_passed_over_for_the_sender() -> None:
+    """A Reply-To no mail can carry gives way to the From address."""
+    broken = Address(email="bad\u00ff\u00fe@example.com")
+
+    assert [a.email for a in _render(reply_to=[broken]).to] == [
+        "aino.virtanen@example.com"
+    ]
+
+
+def test_mail_with_only_unusable_addresses_cannot_be_acknowledged() -> None:
+    """An unusable From and no Reply-To is a PermanentError naming no address."""
+    with pytest.raises(PermanentError, match="no usable Reply-To or From"):
+        _render(sender=Address(email="bad\u00ff\u00fe@example.com"))
 
 
 def test_ack_message_id_is_deterministic() -> None:

@@ -234,6 +234,21 @@ def test_mail_without_an_answerable_address_is_not_acknowledged(
     assert "no valid From or Reply-To" in result.reason
 
 
+def test_a_sender_address_no_mail_can_carry_is_not_acknowledged() -> None:
+    """Bytes that were never an address open a ticket, with no one to answer."""
+    broken = "bad\u00ff\u00fe@example.com"
+    mail = NormalizedMail(subject="Printer broken", sender=Address(email=broken))
+
+    result = classify(mail, "helpdesk@example.org", [], "X-Mailroom-Id")
+
+    assert (result.kind, result.acknowledge) == ("new", False)
+    assert result.reason.endswith(
+        "no valid From or Reply-To address to answer (a From address is not "
+        "usable: its local part holds characters other than ASCII)"
+    )
+    assert broken not in result.reason
+
+
 def test_ticket_system_mail_is_automated() -> None:
     """Another ticket system's mail counts as machine mail."""
     result = _classify(headers={"X-Zammad-Ticket-ID": "9"})

@@ -56,7 +56,7 @@ SUBJECTS = [
     ("=?UTF-8?q?lower_case_q?=", "lower case q"),
     ("=?utf-8*de?Q?Sprache_=C3=A4?=", "Sprache ä"),
     ("=?utf-8?B?w6nDqMOg?=", "éèà"),
-    ("=?utf-8?B?w6nDqMO?=", "éè\u00c3"),
+    ("=?utf-8?B?w6nDqMO?=", "éè"),
     ("=?x-bogus?Q?plain_ascii?=", "plain ascii"),
 ]
 
@@ -100,6 +100,27 @@ def test_display_names_are_decoded() -> None:
     assert mail.sender is not None and mail.sender.name == "Jörg Müller"
     assert [a.name for a in mail.to] == ["Služba", ""]
     assert mail.cc[0].name == "Smith, Ann" and mail.cc[0].email == "ann@example.org"
+
+
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [
+        ("=?utf-8?Q?Doe,_J=C3=B6rg?= <jd@example.com>", "Doe, Jörg"),
+        ("=?utf-8?Q?J=C3=B6rg_<IT>?= <jd@example.com>", "Jörg <IT>"),
+        ("=?iso-8859-1?Q?J\udcf6rg_M\udcfcller?= <jd@example.com>", "Jörg Müller"),
+        ("=?windows-1251?Q?\udcc8\udce2\udce0\udced?= <jd@example.com>", "Иван"),
+        ("=?utf-8?Q?J=C3=B6rg_M=C3?= <jd@example.com>", "Jörg M"),
+    ],
+    ids=["comma", "brackets", "raw-latin-1", "raw-cyrillic", "cut-character"],
+)
+def test_broken_encoded_display_names_decode_without_garbling(
+    header: str, name: str
+) -> None:
+    """Specials, raw bytes or a cut character in a word leave one clean name."""
+    mail = _parse("From: " + header)
+
+    assert mail.sender is not None
+    assert (mail.sender.email, mail.sender.name) == ("jd@example.com", name)
 
 
 def test_every_header_is_kept_decoded() -> None:

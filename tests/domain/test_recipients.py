@@ -1,0 +1,80 @@
+"""Recipients of mail Mailroom sends: only addresses a mail can carry."""
+
+from __future__ import annotations
+
+import pytest
+
+from mailroom.models import Address
+from mailroom.recipients import address_problem, requester_recipients
+from tests.domain.mailfactory import make_mail
+
+BROKEN = "bad\u00ff\u00fe@example.com"  # the bytes FF FE, read as Windows-1252
+
+
+@pytest.mark.parametrize(
+    ("email", "problem"),
+    [
+        (BROKEN, "its local part holds characters other than ASCII"),
+        ("jörg@example.com", "its local part holds characters other than ASCII"),
+        ("ada lindqvist@example.com", "its local part holds spaces"),
+        ("a@b@example.com", "a second @"),
+        ("ada..l@example.com", "its local part holds spaces"),
+        ("=?utf-8?Q?Doe", "it has no local part and domain joined by @"),
+        ("@example.com", "it has no local part and domain joined by @"),
+        ("ada@", "its domain is not"),
+        ("someone@localhost", "its domain is not a full host name"),
+        ("ada@exa mple.com", "its domain is not"),
+        ("ada@-example.com", "its domain is not a full host name"),
+        ("ada@example.com\r\nBcc: x@example.net", "its local part holds spaces"),
+        ("a" * 65 + "@example.com", "longer than 64 characters"),
+    ],
+)
+def test_an_address_a_mail_cannot_carry_is_refused(email: str, problem: str) -> None:
+    """Each unusable address is refused with a reason that does not quote it."""
+    reason = address_problem(email)
+
+    assert reason is not None and problem in reason
+    assert email not in reason
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "ada@example.com",
+        "ada.lindqvist+printer@sub.example.co.uk",
+        "o'brien@example.ie",
+        '"ada lindqvist"@example.com',
+        "ada@bücher.example",
+    ],
+)
+def test_an_address_a_mail_can_carry_passes(email: str) -> None:
+    """Dot-atoms, quoted local parts and international domains pass."""
+    assert address_problem(email) is None
+
+
+def test_an_unusable_reply_to_gives_way_to_a_usable_sender() -> None:
+    """A broken Reply-To does not silence the answer to a good From."""
+    mail = make_mail(reply_to=[Address(email=BROKEN)])
+
+    recipients = requester_recipients(mail)
+
+    assert [a.email for a in recipients.to] == ["aino.virtanen@example.com"]
+    assert recipients.refused == [
+        "a Reply-To address is not usable: "
+        "its local part holds characters other than ASCII"
+    ]
+
+
+def test_no_usable_address_leaves_no_one_to_answer() -> None:
+    """With From and Reply-To both unusable, no one is answered, and why."""
+    mail = make_mail(
+        sender=Address(email=BROKEN), reply_to=[Address(email="help@localhost")]
+    )
+
+    recipients = requester_recipients(mail)
+
+    assert recipients.to == []
+    assert [reason.split(":")[0] for reason in recipients.refused] == [
+        "a Reply-To address is not usable",
+        "a From address is not usable",
+    ]

@@ -147,8 +147,10 @@ def test_a_second_serve_on_the_same_data_folder_is_refused(
     """It exits 1 naming the first one; the first keeps its subscriptions."""
     server.start()
     mailbox = LocalMailbox(Path(server.config.runtime.data_dir) / "mailboxes")
+    wanted = sum(len(box.folders) for box in server.config.mailboxes)
     deadline = time.monotonic() + 30
-    while not mailbox.list_subscriptions() and time.monotonic() < deadline:
+    while len(mailbox.list_subscriptions()) < wanted:
+        assert time.monotonic() < deadline, "serve made no subscriptions"
         time.sleep(0.1)
     before = [s.id for s in mailbox.list_subscriptions()]
     assert server.process is not None

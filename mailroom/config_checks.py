@@ -76,32 +76,39 @@ def check_rules(data: dict[str, Any]) -> list[Problem]:
 
 def check_repeated_mailboxes(mailboxes: dict[int, MailboxConfig]) -> list[Problem]:
     """Report each mailbox whose address an earlier entry has already."""
-    first_at: dict[str, int] = {}
-    problems: list[Problem] = []
-    for index, box in mailboxes.items():
-        first = first_at.setdefault(box.address.lower(), index)
-        if first != index:
-            text = (
-                f"has the address of mailboxes[{first}]; watch each mailbox "
-                "once, with all its folders in one entry"
-            )
-            problems.append(Problem(("mailboxes", index, "address"), text))
-    return problems
+    addresses = {index: box.address.lower() for index, box in mailboxes.items()}
+    return [
+        Problem(
+            ("mailboxes", index, "address"),
+            f"has the address of mailboxes[{first}]; watch each mailbox "
+            "once, with all its folders in one entry",
+        )
+        for index, first in repeats(addresses).items()
+    ]
 
 
 def check_repeated_route_names(routes: dict[int, RouteConfig]) -> list[Problem]:
     """Report each route whose name an earlier route has already."""
+    names = {index: route.name for index, route in routes.items()}
+    return [
+        Problem(
+            ("routes", index, "name"),
+            f"is the name of routes[{first}] too; give each route its own "
+            "name, which the ledger, explain and the log show",
+        )
+        for index, first in repeats(names).items()
+    ]
+
+
+def repeats(values: dict[int, str]) -> dict[int, int]:
+    """Map the index of each value seen before to the index it was first at."""
     first_at: dict[str, int] = {}
-    problems: list[Problem] = []
-    for index, route in routes.items():
-        first = first_at.setdefault(route.name, index)
+    found: dict[int, int] = {}
+    for index, value in values.items():
+        first = first_at.setdefault(value, index)
         if first != index:
-            text = (
-                f"is the name of routes[{first}] too; give each route its own "
-                "name, which the ledger, explain and the log show"
-            )
-            problems.append(Problem(("routes", index, "name"), text))
-    return problems
+            found[index] = first
+    return found
 
 
 def check_tools_known(routes: dict[int, RouteConfig], tools: set[str]) -> list[Problem]:

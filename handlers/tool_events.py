@@ -12,11 +12,12 @@ import hashlib
 import logging
 from typing import Any
 
-from handlers.deliver import load_mail
+from handlers.claims import claim, release
+from handlers.deliver import CLAIM_SECONDS, CLAIMED_WAIT, load_mail
 from handlers.ledger import Ledger, ThreadRow, TicketState
 from handlers.observe import unit_of_work
 from handlers.services import Services
-from mailroom.errors import PermanentError
+from mailroom.errors import PermanentError, RetryableError
 from mailroom.models import NormalizedMail, OutgoingMail, TicketRef
 from mailroom.recipients import address_problem
 from mailroom.tool_events import ToolEvent
@@ -29,26 +30,49 @@ from mailroom.tool_replies import (
 
 logger = logging.getLogger(__name__)
 
+HANDLED = "tool-events"  # events done, by tool and event id
+
 
 def handle_tool_event(event: ToolEvent, services: Services) -> list[Any]:
     """Mail the requester what happened in the tool, once per event."""
-    ledger = Ledger(services.store)
     event_key = f"{event.tool}|{event.event_id}"
     with unit_of_work(logger, "tool_events.event", tool=event.tool) as unit:
         unit.note(kind=event.kind, ticket=event.ticket_key)
-        if services.store.get("tool-events", event_key) is not None:
+        if services.store.get(HANDLED, event_key) is not None:
             unit.outcome = "duplicate"
             return []
 
-        if event.kind == "comment":
-            unit.outcome = reply_to_comment(event, services, ledger)
-        elif event.kind == "created":
-            unit.outcome = mail_new_ticket(event, services, ledger)
-        else:
-            unit.outcome = record_status(event, services, ledger)
-        record = {"outcome": unit.outcome, "at": services.now().isoformat()}
-        services.store.upsert("tool-events", event_key, record)
+        # Copies of one event can arrive at once (a tool retrying its
+        # webhook): the claim lets one work and sends the others back to
+        # the queue, where they find the event done or do it themselves.
+        claim_key, owner = f"tool-event|{event_key}", services.new_nonce()
+        if not claim(services.store, claim_key, owner, services.now(), CLAIM_SECONDS):
+            raise RetryableError(
+                f"tool event {event.event_id} from {event.tool} is being handled "
+                "by another worker",
+                retry_after=CLAIMED_WAIT,
+            )
+        try:
+            unit.outcome = handle_claimed(event, event_key, services)
+        finally:
+            release(services.store, claim_key, owner)
         return []
+
+
+def handle_claimed(event: ToolEvent, event_key: str, services: Services) -> str:
+    """Act on the event and record it done, holding its claim."""
+    if services.store.get(HANDLED, event_key) is not None:
+        return "duplicate"  # a copy that held the claim before finished it
+    ledger = Ledger(services.store)
+    if event.kind == "comment":
+        outcome = reply_to_comment(event, services, ledger)
+    elif event.kind == "created":
+        outcome = mail_new_ticket(event, services, ledger)
+    else:
+        outcome = record_status(event, services, ledger)
+    record = {"outcome": outcome, "at": services.now().isoformat()}
+    services.store.upsert(HANDLED, event_key, record)
+    return outcome
 
 
 def reply_to_comment(event: ToolEvent, services: Services, ledger: Ledger) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from handlers.claims import holding
 from handlers.deliver import OPENING, load_mail
 from handlers.ledger import AckRecord, Ledger, MailRecord, ThreadRow
 from handlers.observe import unit_of_work
@@ -18,6 +19,8 @@ from mailroom.tickets import ticket_summary
 
 logger = logging.getLogger(__name__)
 HOUR = timedelta(hours=1)
+# Long enough for one send through Graph; a crashed holder's claim lapses.
+CLAIM_SECONDS = 120.0
 
 
 def handle_ack(request: AckRequest, services: Services) -> list[AckRequest]:
@@ -50,25 +53,57 @@ def handle_ack(request: AckRequest, services: Services) -> list[AckRequest]:
             unit.outcome = "no-usable-address"
             return []
 
-        limit = allow(record, mail, tickets, services, ledger)
-        if not limit.allowed:
-            for ticket in tickets:
-                tracker = services.tracker(ticket.tool)
-                detail = {"reason": limit.reason}
-                tracker.record_event(ticket.key, "acknowledgement-withheld", detail)
-            unit.outcome = "rate-limited"
-            return []
-
-        message_id = send_ack(record, tickets, services, ledger)
-        count_ack(record, mail, tickets, services, ledger)
-        for ticket in tickets:
-            detail = {"message_id": message_id}
-            tracker = services.tracker(ticket.tool)
-            tracker.record_event(ticket.key, "acknowledgement-sent", detail)
-        ledger.save_ack(record.key, AckRecord(message_id=message_id, tickets=tickets))
+        # Two workers at once (a burst from one sender, or two copies of
+        # this message) would both pass the checks before either counts.
+        with holding(
+            services.store,
+            [f"ack|{record.key}", *rate_claims(record, mail, tickets)],
+            services.new_nonce(),
+            services.now,
+            CLAIM_SECONDS,
+        ):
+            unit.outcome = acknowledge(record, mail, tickets, services, ledger)
         unit.note(tickets=len(tickets))
-        unit.outcome = "sent"
         return []
+
+
+def acknowledge(
+    record: MailRecord,
+    mail: NormalizedMail,
+    tickets: list[TicketRef],
+    services: Services,
+    ledger: Ledger,
+) -> str:
+    """Send the acknowledgement within the caps; return the outcome.
+
+    The caller holds the claims on the mail and its sender and thread.
+    """
+    if ledger.ack(record.key) is not None:
+        return "already-sent"
+    limit = allow(record, mail, tickets, services, ledger)
+    if not limit.allowed:
+        for ticket in tickets:
+            tracker = services.tracker(ticket.tool)
+            detail = {"reason": limit.reason}
+            tracker.record_event(ticket.key, "acknowledgement-withheld", detail)
+        return "rate-limited"
+
+    message_id = send_ack(record, tickets, services, ledger)
+    count_ack(record, mail, tickets, services, ledger)
+    for ticket in tickets:
+        detail = {"message_id": message_id}
+        tracker = services.tracker(ticket.tool)
+        tracker.record_event(ticket.key, "acknowledgement-sent", detail)
+    ledger.save_ack(record.key, AckRecord(message_id=message_id, tickets=tickets))
+    return "sent"
+
+
+def rate_claims(
+    record: MailRecord, mail: NormalizedMail, tickets: list[TicketRef]
+) -> list[str]:
+    """Return the claim keys of the histories an acknowledgement counts in."""
+    sender, thread = rate_keys(record, mail, tickets)
+    return [f"ack-sender|{sender}", f"ack-thread|{thread}"]
 
 
 def record_skip(

@@ -11,8 +11,12 @@ most `seconds`.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
+from mailroom.errors import RetryableError
 from mailroom.ports import KeyValueStore
 
 CLAIMS = "claims"
@@ -37,3 +41,35 @@ def release(store: KeyValueStore, key: str, owner: str) -> None:
     held = store.get(CLAIMS, key)
     if held is not None and held.get("owner") == owner:
         store.delete(CLAIMS, key)
+
+
+@contextmanager
+def holding(
+    store: KeyValueStore,
+    keys: list[str],
+    owner: str,
+    clock: Callable[[], datetime],
+    seconds: float,
+    patience: float = 5.0,
+) -> Iterator[None]:
+    """Hold the claims on all `keys` while the block runs.
+
+    Claims are taken in sorted order, so two holders of overlapping keys
+    cannot each wait for the other. A key another holds is asked for again
+    until `patience` seconds have passed; then the claims taken so far are
+    given up and RetryableError sends the message back to its queue.
+    """
+    taken: list[str] = []
+    deadline = time.monotonic() + patience
+    try:
+        for key in sorted(set(keys)):
+            while not claim(store, key, owner, clock(), seconds):
+                if time.monotonic() >= deadline:
+                    # The key may hold an address: it stays out of the message.
+                    raise RetryableError("another worker holds this work's claim")
+                time.sleep(0.05)
+            taken.append(key)
+        yield
+    finally:
+        for key in taken:
+            release(store, key, owner)

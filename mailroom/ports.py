@@ -46,8 +46,12 @@ class MailGateway(Protocol):
         """Extend a subscription; raise SubscriptionNotFoundError if gone."""
         ...
 
-    def delete_subscription(self, subscription_id: str) -> None:
-        """Delete a subscription; a missing one is not an error."""
+    def delete_subscription(self, subscription_id: str) -> bool:
+        """Delete a subscription; return False if the mail system had none.
+
+        A missing subscription is not an error: the caller decides whether
+        it matters.
+        """
         ...
 
     def delta(self, mailbox: str, folder: str, delta_link: str | None) -> DeltaPage:

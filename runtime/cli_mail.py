@@ -90,14 +90,26 @@ def compare_subscriptions(
 @click.option("--all", "every", is_flag=True, help="Delete every subscription.")
 @click.pass_obj
 def subscriptions_delete(config: Config, ids: tuple[str, ...], every: bool) -> None:
-    """Delete subscriptions by id, or all of them."""
+    """Delete subscriptions by id, or all of them; exit 1 if one is unknown."""
     gateway = opened_mail(config)
     chosen = [s.id for s in gateway.list_subscriptions()] if every else list(ids)
     if not chosen:
         raise click.UsageError("give subscription ids, or --all")
+
+    missing = 0
     for subscription_id in chosen:
-        gateway.delete_subscription(subscription_id)
-    click.echo(f"deleted {len(chosen)} subscription(s)")
+        if gateway.delete_subscription(subscription_id):
+            click.echo(f"deleted {subscription_id}")
+        else:
+            missing += 1
+            click.echo(f"not found {subscription_id}")
+    if missing:
+        click.echo(
+            f"{missing} of {len(chosen)} id(s) name no subscription; "
+            "`mailroom subscriptions list` shows the ids there are",
+            err=True,
+        )
+        sys.exit(1)
 
 
 @click.command()

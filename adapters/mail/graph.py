@@ -138,11 +138,11 @@ class GraphMailbox:
         cap = self._lifetime_cap()
         return self._run(lambda s: renew(s, subscription_id, expires_at, cap))
 
-    def delete_subscription(self, subscription_id: str) -> None:
-        """Delete a subscription; a missing one is not an error."""
+    def delete_subscription(self, subscription_id: str) -> bool:
+        """Delete a subscription; return False if Graph had none by the id."""
         from adapters.mail.graph_subscriptions import delete
 
-        self._run(lambda session: delete(session, subscription_id))
+        return self._run(lambda session: delete(session, subscription_id))
 
     def delta(self, mailbox: str, folder: str, delta_link: str | None) -> DeltaPage:
         """Return the ids created in a folder since `delta_link`.

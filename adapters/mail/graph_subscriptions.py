@@ -159,8 +159,8 @@ async def renew(
     )
 
 
-async def delete(session: GraphSession, subscription_id: str) -> None:
-    """Delete a subscription; one that Graph no longer has is not an error."""
+async def delete(session: GraphSession, subscription_id: str) -> bool:
+    """Delete a subscription; return False if Graph answers that it has none."""
     item = session.client.subscriptions.by_subscription_id(subscription_id)
     info = json_request(Method.DELETE, item)
     try:
@@ -170,6 +170,8 @@ async def delete(session: GraphSession, subscription_id: str) -> None:
     except GraphRefusedError as exc:
         if exc.failure.status != 404:
             raise
+        return False
+    return True
 
 
 async def _after_refusal(

@@ -169,9 +169,12 @@ class LocalMailbox:
             raise _subscription_gone(subscription_id)
         return stored.subscription.model_copy(update={"expires_at": expires_at})
 
-    def delete_subscription(self, subscription_id: str) -> None:
-        """Delete a subscription; a missing one is not an error."""
+    def delete_subscription(self, subscription_id: str) -> bool:
+        """Delete a subscription; return False if none was live under the id."""
+        stored = self._registry.get(subscription_id)
         self._registry.remove(subscription_id)
+        # An expired one counts as missing, as Graph has dropped it by then.
+        return stored is not None and stored.subscription.expires_at > self._now()
 
     def send_lifecycle(self, subscription_id: str, event: LifecycleEventName) -> None:
         """Post a lifecycle event, as Graph does; `subscriptionRemoved` ends it."""

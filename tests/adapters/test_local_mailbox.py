@@ -186,6 +186,20 @@ def test_renew_of_unknown_or_expired_subscription_fails(
         mailbox.renew_subscription("no-such-id", later)
 
 
+def test_delete_says_whether_a_live_subscription_was_there(
+    mailbox: LocalMailbox, clock: Clock
+) -> None:
+    """True for a live one; False for an unknown id or one already expired."""
+    live = subscribe(mailbox, clock, minutes=60)
+    expired = subscribe(mailbox, clock, minutes=5, folder="Archive")
+    clock.now += timedelta(minutes=6)
+
+    assert mailbox.delete_subscription(live) is True
+    assert mailbox.delete_subscription(live) is False
+    assert mailbox.delete_subscription(expired) is False
+    assert mailbox.delete_subscription("no-such-id") is False
+
+
 def test_subscription_removed_posts_lifecycle_and_ends_it(
     mailbox: LocalMailbox, clock: Clock, posts: Posts
 ) -> None:

@@ -86,10 +86,20 @@ def test_renewing_a_lost_subscription_raises_not_found(
 def test_deleting_a_missing_subscription_is_fine(
     graph: FakeGraph, mailbox: GraphMailbox
 ) -> None:
-    """A DELETE answered 404 is not an error."""
-    mailbox.delete_subscription("gone")
+    """A DELETE answered 404 is not an error; it reports nothing deleted."""
+    assert mailbox.delete_subscription("gone") is False
 
     assert graph.paths("DELETE") == ["v1.0/subscriptions/gone"]
+
+
+def test_deleting_a_subscription_reports_it_deleted(
+    mailbox: GraphMailbox, clock: Clock
+) -> None:
+    """A DELETE that Graph accepts returns True and the id is gone."""
+    made = mailbox.create_subscription(request(clock))
+
+    assert mailbox.delete_subscription(made.id) is True
+    assert mailbox.list_subscriptions() == []
 
 
 def test_the_quota_is_named_in_the_error(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import AfterValidator, Field, SecretStr
 
 from mailroom.config_section import Section
+from mailroom.config_values import check_jira_project, check_local_project
 
 ReplyOnModify = Literal["reply_all", "reply", "none"]
 
@@ -37,7 +38,7 @@ class LocalTrackerConfig(ToolSection):
     """The embedded tracker: tickets in SQLite with a web page."""
 
     kind: Literal["local"] = "local"
-    project: str = "HELP"
+    project: Annotated[str, AfterValidator(check_local_project)] = "HELP"
 
     @property
     def key_prefixes(self) -> list[str]:
@@ -51,7 +52,7 @@ class JiraConfig(ToolSection):
     kind: Literal["jira"]
     base_url: str
     deployment: Literal["cloud", "datacenter"] = "cloud"
-    project: str
+    project: Annotated[str, AfterValidator(check_jira_project)]
     issue_type: str = "Task"
     email: str | None = None
     api_token: SecretStr | None = None

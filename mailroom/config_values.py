@@ -17,6 +17,10 @@ SizedValue = TypeVar("SizedValue", bound=Sized)
 _ADDRESS = re.compile(r"[^\s@<>,;]+@[^\s@<>,;]+")
 _HEADER = re.compile(r"X-[A-Za-z0-9-]+", re.IGNORECASE)
 _ID_DOMAIN = re.compile(r"[^\s<>@]+")
+# The local tracker's keys: HELP-42. Jira's default key pattern is wider
+# (underscores, any length its administrators allow) but upper-case too.
+LOCAL_PROJECT = re.compile(r"[A-Z][A-Z0-9]{0,9}")
+_JIRA_PROJECT = re.compile(r"[A-Z][A-Z0-9_]+")
 
 
 def check_address(value: str) -> str:
@@ -113,3 +117,24 @@ def require_entries(sentence: str) -> Callable[[SizedValue], SizedValue]:
         return value
 
     return check
+
+
+def check_local_project(value: str) -> str:
+    """Accept a local tracker project: the key prefix of its tickets."""
+    if not LOCAL_PROJECT.fullmatch(value):
+        raise ValueError(
+            "is not a key prefix; use 1 to 10 upper-case letters and digits, "
+            "starting with a letter, such as HELP"
+        )
+    return value
+
+
+def check_jira_project(value: str) -> str:
+    """Accept a Jira project key: upper-case, as Jira writes its keys."""
+    if not _JIRA_PROJECT.fullmatch(value):
+        raise ValueError(
+            "is not a Jira project key; give the key as Jira shows it in issue "
+            "keys (upper-case letters, digits and underscores, starting with a "
+            "letter, such as OPS), not the project's name"
+        )
+    return value

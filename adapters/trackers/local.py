@@ -27,6 +27,7 @@ from adapters.trackers.local_views import (
     LinkView,
     TicketView,
 )
+from mailroom.config_values import LOCAL_PROJECT
 from mailroom.errors import BlobNotFoundError, ConfigurationError, PermanentError
 from mailroom.models import (
     Address,
@@ -40,7 +41,6 @@ from mailroom.ports import BlobStore
 
 logger = logging.getLogger(__name__)
 
-_PROJECT = re.compile(r"[A-Z][A-Z0-9]{0,9}")
 _UNSAFE_IN_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
 
 
@@ -56,7 +56,7 @@ class LocalTracker:
         *,
         tool: str = "local",
     ) -> None:
-        if not _PROJECT.fullmatch(project):
+        if not LOCAL_PROJECT.fullmatch(project):
             raise ConfigurationError(
                 f"the tracker project {project!r} is not a key prefix; use 1 to "
                 "10 upper-case letters and digits, starting with a letter"

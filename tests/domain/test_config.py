@@ -190,3 +190,29 @@ def test_a_route_without_tools_is_accepted_as_a_skip_rule() -> None:
     routes = [{"name": "quiet", "tools": []}, *BASE["routes"]]
     config = parse_config(yaml.safe_dump(BASE | {"routes": routes}))
     assert config.routes[0].tools == []
+
+
+@pytest.mark.parametrize("project", ["help", "Help", "HELP DESK", "1HELP", ""])
+def test_a_local_project_that_is_no_key_prefix_is_refused_at_load(
+    project: str,
+) -> None:
+    """`project: help` is refused on reading, not when the tracker first opens."""
+    trackers = {"local": {"kind": "local", "project": project}}
+    [line] = problems(trackers=trackers)
+    assert line.startswith("trackers.local.project: is not a key prefix")
+
+
+def test_a_jira_project_name_instead_of_its_key_is_refused() -> None:
+    """`project: Operations` is a name; Jira's keys are upper-case, as OPS."""
+    jira = {
+        "kind": "jira",
+        "base_url": "https://jira.example.org",
+        "project": "Operations",
+        "email": "agent@example.org",
+        "api_token": "token",
+    }
+    routes = [{"name": "everything", "tools": ["ops"]}]
+    [line] = problems(trackers={"ops": jira}, routes=routes)
+    assert line.startswith("trackers.ops.project: is not a Jira project key")
+    valid = {**jira, "project": "OPS_2"}
+    parse_config(yaml.safe_dump(BASE | {"trackers": {"ops": valid}, "routes": routes}))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from handlers.claims import claim
 from handlers.ledger import Ledger, MailRecord, ThreadRow, pending_key, raw_name
 from handlers.observe import Unit, unit_of_work
 from handlers.services import Services
@@ -37,6 +38,8 @@ from mailroom.threads import decide_thread
 from mailroom.tickets import ticket_summary
 
 logger = logging.getLogger(__name__)
+# `updated` notifications of one mail within this many seconds are one edit.
+MODIFY_WINDOW = 60.0
 
 
 def handle_change(change: MailChange, services: Services) -> list[DeliveryRequest]:
@@ -61,7 +64,7 @@ def handle_change(change: MailChange, services: Services) -> list[DeliveryReques
         record = ledger.mail(known) if known else None
         if record is not None:
             unit.note(mail_key=record.key)
-            return follow_up(record, change, ledger, unit)
+            return follow_up(record, change, services, unit)
 
         try:
             fetched = services.mail.fetch_message(mailbox, change.item_id)
@@ -88,11 +91,21 @@ def resolve_mailbox(change: MailChange, ledger: Ledger, config: Config) -> str |
 
 
 def follow_up(
-    record: MailRecord, change: MailChange, ledger: Ledger, unit: Unit
+    record: MailRecord, change: MailChange, services: Services, unit: Unit
 ) -> list[DeliveryRequest]:
-    """Handle a change of a mail already ingested: resume or record a modify."""
+    """Handle a change of a mail already ingested: resume or record a modify.
+
+    Graph may deliver one notification more than once, and one edit of a
+    mail may raise several: the `updated` notifications of one mail within
+    MODIFY_WINDOW seconds make one modify event.
+    """
+    ledger = Ledger(services.store)
     pending = unfinished(record, ledger)
     if change.change_type == "updated" and not pending:
+        key, now = f"modified|{record.key}", services.now()
+        if not claim(services.store, key, services.new_nonce(), now, MODIFY_WINDOW):
+            unit.outcome = "modified-again"
+            return []
         unit.outcome = "modified"
         return modify_events(record, ledger)
     unit.outcome = "duplicate"

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,7 @@ from mailroom.errors import ConfigurationError, MailroomError
 from mailroom.ports import KeyValueStore
 from runtime import wiring
 from runtime.cli_mail import check, subscriptions
+from runtime.local_host import LocalHost
 from runtime.logs import configure_command_logging, configure_logging
 from runtime.queue_report import QUEUES
 from runtime.session import SAMPLES, start_host
@@ -82,12 +86,15 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
 @click.pass_obj
 def serve(config: Config, port: int | None) -> None:
     """Serve the Functions app, the queues, the timers and the ticket page."""
+    stop_on_sigterm()
     hold_data(config)
     host = start_host(config, port)
-    host.run_timers()
-    console.print(f"Mailroom is serving at {host.url} (tickets: {host.url}/tracker)")
-    wait_for_interrupt()
-    host.stop()
+    with stopped_at_end(host):
+        host.run_timers()
+        page = tracker_page(host)
+        tickets = f" (tickets: {page})" if page else ""
+        console.print(f"Mailroom is serving at {host.url}{tickets}")
+        wait_forever()
 
 
 @main.command()
@@ -108,6 +115,7 @@ def demo(
     """Deliver the sample mailbox, wait until done, and show the tickets."""
     from runtime.demo import deliver_files, print_summary
 
+    stop_on_sigterm()
     hold_data(config)
     host = start_host(config, port)
     host.run_timers()
@@ -122,9 +130,22 @@ def demo(
     if once:
         host.stop()
         sys.exit(0 if idle else 1)
-    console.print(f"Tickets: {host.url}/tracker  (Ctrl-C to stop)")
-    wait_for_interrupt()
-    host.stop()
+    with stopped_at_end(host):
+        page = tracker_page(host)
+        console.print(
+            f"Tickets: {page}  (Ctrl-C to stop)" if page else "Ctrl-C to stop"
+        )
+        wait_forever()
+
+
+def stop_on_sigterm() -> None:
+    """Stop on SIGTERM, what hosting platforms send, as on Ctrl-C."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+
+def tracker_page(host: LocalHost) -> str | None:
+    """Return the URL of the local tracker's page; None without one."""
+    return f"{host.url}/tracker" if "/tracker" in host.pages else None
 
 
 def hold_data(config: Config) -> None:
@@ -330,13 +351,21 @@ def require_data(config: Config) -> None:
         )
 
 
-def wait_for_interrupt() -> None:
-    """Block until Ctrl-C."""
+@contextmanager
+def stopped_at_end(host: LocalHost) -> Iterator[None]:
+    """Stop `host` when the block ends; Ctrl-C or SIGTERM end it cleanly."""
     try:
-        while True:
-            time.sleep(3600)
+        yield
     except KeyboardInterrupt:
         console.print("stopping")
+    finally:
+        host.stop()
+
+
+def wait_forever() -> None:
+    """Block until a signal ends the process or raises KeyboardInterrupt."""
+    while True:
+        time.sleep(3600)
 
 
 main.add_command(subscriptions)

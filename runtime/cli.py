@@ -156,16 +156,29 @@ def hold_data(config: Config) -> None:
     click.get_current_context().with_resource(hold_data_folder(folder))
 
 
-def plain_address(ctx: click.Context, param: click.Parameter, value: str) -> str:
+def plain_address(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> str | None:
     """Refuse an address the local mailbox cannot keep a folder for."""
     from adapters.mail.local_store import is_plain_address
 
-    if not is_plain_address(value):
+    if value is not None and not is_plain_address(value):
         raise click.BadParameter(
             f"{value!r} is not a plain mail address; give one as name@domain, "
             "such as helpdesk@example.org"
         )
     return value
+
+
+def unwatched_warning(config: Config, address: str) -> str | None:
+    """Return a warning when `address` is no mailbox the configuration watches."""
+    watched = {box.address.lower() for box in config.mailboxes}
+    if address.lower() in watched:
+        return None
+    return (
+        f"{address} is not a watched mailbox in this configuration; "
+        "Mailroom will not process this mail"
+    )
 
 
 @main.command()
@@ -187,13 +200,9 @@ def deliver(config: Config, files: tuple[Path, ...], address: str) -> None:
     """Deliver .eml files to a local mailbox (a running `serve` picks them up)."""
     from runtime.demo import deliver_files
 
-    watched = {box.address.lower() for box in config.mailboxes}
-    if address.lower() not in watched:
-        console.print(
-            f"{address} is not a watched mailbox in this configuration; "
-            "Mailroom will not process this mail",
-            style="yellow",
-        )
+    warning = unwatched_warning(config, address)
+    if warning:
+        console.print(warning, style="yellow")
     deliver_files(sorted(files), address, config, console, None)
 
 
@@ -229,7 +238,12 @@ def tickets(config: Config, as_json: bool) -> None:
 @click.argument(
     "file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-@click.option("--mailbox", default=None, help="Mailbox it arrived in.")
+@click.option(
+    "--mailbox",
+    default=None,
+    callback=plain_address,
+    help="Mailbox it arrived in (name@domain).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option(
     "--diff",
@@ -251,6 +265,10 @@ def explain(
     from runtime.explain_diff import diff_file, diff_stored
     from runtime.explain_text import diff_lines, text_lines
 
+    # On stderr, so that --json output stays JSON.
+    warning = unwatched_warning(config, mailbox) if mailbox else None
+    if warning:
+        click.echo(warning, err=True)
     report: Any
     if other is not None:
         changed = read_config(other)

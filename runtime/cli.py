@@ -4,30 +4,22 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 
 from mailroom.config import Config
 from mailroom.errors import ConfigurationError, MailroomError
 from mailroom.ports import KeyValueStore
 from runtime import wiring
+from runtime.cli_console import console
+from runtime.cli_host import demo, serve
 from runtime.cli_mail import check, subscriptions
-from runtime.local_host import LocalHost
 from runtime.logs import configure_command_logging, configure_logging
 from runtime.queue_report import QUEUES
-from runtime.session import SAMPLES, start_host
 
-# Subjects, addresses and reasons are printed as they are, never as markup.
-console = Console(markup=False)
-PORT = click.IntRange(0, 65535)
 RUNS_PIPELINE = {"serve", "demo", "deliver"}
 
 
@@ -79,81 +71,6 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
         configure_logging(Path(config.runtime.data_dir) / "mailroom.log")
     else:
         configure_command_logging(sys.stderr)
-
-
-@main.command()
-@click.option("--port", type=PORT, default=None, help="Port (default: public_url's).")
-@click.pass_obj
-def serve(config: Config, port: int | None) -> None:
-    """Serve the Functions app, the queues, the timers and the ticket page."""
-    stop_on_sigterm()
-    hold_data(config)
-    host = start_host(config, port)
-    with stopped_at_end(host):
-        host.run_timers()
-        page = tracker_page(host)
-        tickets = f" (tickets: {page})" if page else ""
-        console.print(f"Mailroom is serving at {host.url}{tickets}")
-        wait_forever()
-
-
-@main.command()
-@click.option("--once", is_flag=True, help="Exit after the summary.")
-@click.option("--port", type=PORT, default=None, help="Port (default: public_url's).")
-@click.option(
-    "--samples",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=SAMPLES,
-    show_default=False,
-    help="Folder of .eml files to deliver (default: the bundled sample mailbox).",
-)
-@click.option("--timeout", type=float, default=300.0, help="Seconds to wait for idle.")
-@click.pass_obj
-def demo(
-    config: Config, once: bool, port: int | None, samples: Path, timeout: float
-) -> None:
-    """Deliver the sample mailbox, wait until done, and show the tickets."""
-    from runtime.demo import deliver_files, print_summary
-
-    stop_on_sigterm()
-    hold_data(config)
-    host = start_host(config, port)
-    host.run_timers()
-    files = sorted(samples.glob("*.eml"))
-    address = config.mailboxes[0].address
-    deliver_files(files, address, wiring.settings(), console, host)
-    with console.status("waiting for the pipeline to finish"):
-        idle = host.wait_idle(timeout)
-    print_summary(wiring.services(), host, console)
-    if not idle:
-        console.print("the pipeline did not finish in time", style="red")
-    if once:
-        host.stop()
-        sys.exit(0 if idle else 1)
-    with stopped_at_end(host):
-        page = tracker_page(host)
-        console.print(
-            f"Tickets: {page}  (Ctrl-C to stop)" if page else "Ctrl-C to stop"
-        )
-        wait_forever()
-
-
-def stop_on_sigterm() -> None:
-    """Stop on SIGTERM, what hosting platforms send, as on Ctrl-C."""
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-
-
-def tracker_page(host: LocalHost) -> str | None:
-    """Return the URL of the local tracker's page; None without one."""
-    return f"{host.url}/tracker" if "/tracker" in host.pages else None
-
-
-def hold_data(config: Config) -> None:
-    """Hold the data folder until the command ends: one host per folder."""
-    from runtime.data_lock import hold_data_folder
-
-    folder = Path(config.runtime.data_dir)
-    click.get_current_context().with_resource(hold_data_folder(folder))
 
 
 def plain_address(
@@ -369,23 +286,8 @@ def require_data(config: Config) -> None:
         )
 
 
-@contextmanager
-def stopped_at_end(host: LocalHost) -> Iterator[None]:
-    """Stop `host` when the block ends; Ctrl-C or SIGTERM end it cleanly."""
-    try:
-        yield
-    except KeyboardInterrupt:
-        console.print("stopping")
-    finally:
-        host.stop()
-
-
-def wait_forever() -> None:
-    """Block until a signal ends the process or raises KeyboardInterrupt."""
-    while True:
-        time.sleep(3600)
-
-
+main.add_command(serve)
+main.add_command(demo)
 main.add_command(subscriptions)
 main.add_command(check)
 

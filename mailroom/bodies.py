@@ -8,7 +8,11 @@ from dataclasses import dataclass
 
 import charset_normalizer
 import nh3
+from inscriptis.css_profiles import CSS_PROFILES
 from inscriptis.html_engine import Inscriptis
+from inscriptis.html_properties import Display
+from inscriptis.model.config import ParserConfig
+from inscriptis.model.html_element import HtmlElement
 from lxml.etree import LxmlError
 
 from mailroom.html_tree import flatten_html, parse_html
@@ -87,6 +91,21 @@ _URL_SCHEMES = {"http", "https", "mailto", "tel", "cid", "data"}
 # Sanitized HTML keeps more of its layout than text needs; nh3 is quick at
 # this depth, and browsers show it.
 _SANITIZED_NESTING = 256
+
+# Blocks that inscriptis's browser profile leaves out: their text would run
+# into the next line's.
+_UNLISTED_BLOCKS = {
+    "center", "dd", "details", "dl", "dt", "fieldset", "form", "hr", "section",
+    "summary",
+}  # fmt: skip
+# Browser defaults, as a mail client shows them. Inscriptis's own default
+# indents every <div> level and pads every <span> with blanks: mail nests
+# its layout in divs and splits words into spans, so that invents
+# indentation and breaks "Key: Value" lines. Lists and <pre> keep theirs.
+_TEXT_CSS = CSS_PROFILES["strict"] | {
+    name: HtmlElement(display=Display.block) for name in _UNLISTED_BLOCKS
+}
+_TEXT_CONFIG = ParserConfig(css=_TEXT_CSS)
 
 
 def resolve_charset(label: str | None) -> str | None:
@@ -252,7 +271,7 @@ def render_html(html: str) -> HtmlText:
     if tree.root is None:
         text = _TAG.sub(" ", html) if tree.flattened else ""
     else:
-        text = Inscriptis(tree.root).get_text()
+        text = Inscriptis(tree.root, _TEXT_CONFIG).get_text()
     return HtmlText(_tidy_lines(text), flattened=tree.flattened)
 
 

@@ -18,8 +18,7 @@ import lxml.html
 from lxml.etree import ErrorLevels, ParserError
 
 # Flattening keeps the layout of this many levels: enough for tables in
-# tables, and few enough that the indentation inscriptis gives each level
-# stays short (a line's indentation grows with its depth).
+# tables, and few enough that the indentation of nested lists stays short.
 MAX_NESTING = 40
 MAX_ATTRIBUTES = 64
 

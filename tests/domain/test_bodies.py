@@ -15,6 +15,7 @@ from mailroom.bodies import (
     resolve_charset,
     sanitize_html,
 )
+from mailroom.reply_text import strip_quoted
 
 
 @pytest.mark.parametrize(
@@ -193,3 +194,83 @@ def test_sanitizing_deep_html_is_quick_and_keeps_its_text() -> None:
     assert time.perf_counter() - started < 2.0
     assert "Printer offline" in clean
     assert clean.count("<div>") <= 256
+
+
+GMAIL_BODY = (
+    '<div dir="ltr"><div>The scanner on floor 3 jams.</div>'
+    "<div>Priority: High</div></div>"
+)
+OUTLOOK_BODY = (
+    "<html><body lang=EN-US><div class=WordSection1>"
+    "<p class=MsoNormal>The scanner on floor 3 jams.<o:p></o:p></p>"
+    "<p class=MsoNormal>Priority: High<o:p></o:p></p></div></body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        GMAIL_BODY,
+        OUTLOOK_BODY,
+        "<div>" * 30 + GMAIL_BODY + "</div>" * 30,
+        "<section><article>" + OUTLOOK_BODY + "</article></section>",
+    ],
+    ids=["gmail", "outlook", "deep", "sections"],
+)
+def test_nested_layout_blocks_add_no_indentation(html: str) -> None:
+    """Divs and sections a mail client nests its text in indent nothing."""
+    text = html_to_text(html)
+
+    assert [line for line in text.splitlines() if line] == [
+        "The scanner on floor 3 jams.",
+        "Priority: High",
+    ]
+
+
+def test_spans_add_no_blanks_inside_a_line() -> None:
+    """Spans that split a line, as Outlook writes them, add no spaces."""
+    html = "<p><span>Prio</span><span>rity</span><span>:</span> High</p>"
+
+    assert html_to_text(html) == "Priority: High"
+
+
+def test_sections_and_definition_lists_start_their_own_lines() -> None:
+    """Blocks the browser profile leaves out still keep their text apart."""
+    html = "<section>Printer</section><section>offline</section><dl><dt>Floor"
+    html += "</dt><dd>3</dd></dl><center>Thanks</center>"
+
+    assert html_to_text(html).splitlines() == [
+        "Printer", "offline", "Floor", "3", "Thanks",
+    ]  # fmt: skip
+
+
+def test_lists_keep_their_bullets_and_indentation() -> None:
+    """List items keep a bullet, and a nested list is indented deeper."""
+    html = "<div><ul><li>Restart it<ul><li>twice</li></ul></li></ul></div>"
+
+    assert html_to_text(html).splitlines() == ["  * Restart it", "      + twice"]
+
+
+def test_tables_keep_rows_and_pre_keeps_spacing() -> None:
+    """Table rows stay lines with cells apart; preformatted text is untouched."""
+    html = "<div><table><tr><td>Host</td><td>db-02</td></tr><tr><td>Disk</td>"
+    html += "<td>97%</td></tr></table><pre>  error 42\n    at line 7</pre></div>"
+
+    assert html_to_text(html).splitlines() == [
+        "Host  db-02", "Disk  97%", "", "  error 42", "    at line 7",
+    ]  # fmt: skip
+
+
+def test_an_html_reply_keeps_its_lines_flush_above_the_quote() -> None:
+    """A Gmail reply's new text has no indentation once the quote is cut."""
+    html = (
+        '<div dir="ltr"><div>Fixed on floor 3.</div><div>Please retest.</div>'
+        '</div><br><div class="gmail_quote"><div dir="ltr" class="gmail_attr">'
+        "On Mon, 7 Dec 2026 at 09:12, Ann Lee &lt;ann@example.com&gt; wrote:"
+        '<br></div><blockquote class="gmail_quote"><div dir="ltr"><div>'
+        "The scanner jams.</div></div></blockquote></div>"
+    )
+
+    reply = strip_quoted(html_to_text(html))
+
+    assert reply == "Fixed on floor 3.\nPlease retest."

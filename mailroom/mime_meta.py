@@ -1,8 +1,9 @@
 """Parts that describe a mail instead of carrying a file for the ticket.
 
-A signature of a multipart/signed is recorded, not attached. The returned
-headers of a bounce (multipart/report) give the Message-ID of the mail that
-bounced, so the bounce can find its ticket.
+A signature of a multipart/signed is recorded, not attached. A report
+(multipart/report: a bounce, a read receipt) names the mail it is about, in
+the returned headers or in its machine-readable part, so that it can find
+its ticket.
 """
 
 from __future__ import annotations
@@ -20,7 +21,18 @@ _SIGNATURES = {
     "application/x-pkcs7-signature": ("S/MIME", "smime.p7s"),
     "application/pgp-signature": ("PGP", "signature.asc"),
 }
-_RETURNED = ("text/rfc822-headers", "message/rfc822")
+_RETURNED = ("text/rfc822-headers", "message/global-headers", "message/rfc822")
+_RETURNED_FIELDS: tuple[str, ...] = ("Message-ID", "In-Reply-To", "References")
+# The field of a report's machine-readable part that names the reported mail:
+# a read receipt's (RFC 8098) always, a delivery report's (RFC 3464) when
+# the sender chose a Message-ID as its envelope id. RFC 6533 has the same
+# fields in its global types.
+_REPORT_FIELDS = {
+    "message/disposition-notification": "Original-Message-ID",
+    "message/global-disposition-notification": "Original-Message-ID",
+    "message/delivery-status": "Original-Envelope-Id",
+    "message/global-delivery-status": "Original-Envelope-Id",
+}
 
 
 @dataclass
@@ -68,19 +80,26 @@ def _take_signatures(parts: list[Message], found: MetaParts) -> None:
 
 
 def _take_returned(parts: list[Message], found: MetaParts) -> None:
-    """Record the ids of each returned mail: its own, then those it answered.
+    """Record the ids a report gives of the mail it is about, in part order.
 
-    A bounced reply has a Message-ID Mailroom may never have seen, but its
-    In-Reply-To and References still lead to the ticket it was about.
+    Returned headers give the mail's own id, then those it answered: a
+    bounced reply has a Message-ID Mailroom may never have seen, but its
+    In-Reply-To and References still lead to the ticket it was about. The
+    machine-readable part gives the reported mail's id, and stays attached.
     """
     for part in parts:
-        if part.get_content_type() not in _RETURNED:
+        content_type = part.get_content_type()
+        if content_type in _RETURNED:
+            found.part_ids.add(id(part))
+            names = _RETURNED_FIELDS
+        elif content_type in _REPORT_FIELDS:
+            names = (_REPORT_FIELDS[content_type],)
+        else:
             continue
-        found.part_ids.add(id(part))
         headers = _returned_headers(part)
         if headers is None:
             continue
-        for name in ("Message-ID", "In-Reply-To", "References"):
+        for name in names:
             value = headers.get(name)
             for message_id in parse_message_ids(str(value) if value else None):
                 if message_id not in found.returned_ids:
@@ -88,7 +107,10 @@ def _take_returned(parts: list[Message], found: MetaParts) -> None:
 
 
 def _returned_headers(part: Message) -> Message | None:
-    """Return the header block of a returned mail, parsed as a message."""
+    """Return the header block of a returned mail, parsed as a message.
+
+    For a report's machine-readable part it is the first block of fields.
+    """
     if is_message(part):
         inner = children(part)
         return inner[0] if inner else None

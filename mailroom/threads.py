@@ -6,8 +6,9 @@ decides, and the decision names it:
 1. ``in-reply-to``: an In-Reply-To id of a mail Mailroom has seen or sent.
 2. ``references``: a References id, newest first.
 3. ``returned-message-id``: for a bounce or an auto-reply, the Message-ID of
-   the mail it returns, from the report's headers or a quoted
-   ``Message-ID:`` line of its text.
+   the mail it returns or reports on, from the report's parts (returned
+   headers, a receipt's Original-Message-ID) or a quoted ``Message-ID:``
+   line of its text.
 4. ``thread-index``: the conversation root of Outlook's Thread-Index header.
 5. ``conversation-id``: Graph's conversationId.
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from mailroom.mime import parse_mail
 from mailroom.mime_unpack import SMIME_UNREADABLE
 from mailroom.models import NormalizedMail
@@ -90,9 +92,10 @@ DSN = (
 )
 
 
-def test_returned_headers_give_the_bounced_message_id() -> None:
-    """text/rfc822-headers yields the Message-ID; it is no attachment."""
-    raw = DSN.format(returned="text/rfc822-headers", tail="\r\n")
+@pytest.mark.parametrize("returned", ["text/rfc822-headers", "message/global-headers"])
+def test_returned_headers_give_the_bounced_message_id(returned: str) -> None:
+    """Returned headers yield the Message-ID; they are no attachment."""
+    raw = DSN.format(returned=returned, tail="\r\n")
     mail = parse_mail(raw.encode()).mail
     assert mail.returned_message_ids == ["<ack.12.7f3a@mailroom.example.org>"]
     assert [a.filename for a in mail.attachments] == ["attachment-1.txt"]
@@ -112,3 +115,62 @@ def test_rfc822_outside_a_report_gives_no_returned_id() -> None:
     mail = parse_mail(raw.replace("multipart/report", "multipart/mixed").encode()).mail
     assert mail.returned_message_ids == []
     assert [item.subject for item in mail.related] == ["[HELP-12] Your request"]
+
+
+READ_RECEIPT = (
+    "From: Ann Lee <ann.lee@example.com>\r\nTo: support@example.org\r\n"
+    "Subject: Read: [HELP-12] Your request\r\nMessage-ID: <mdn.1@example.com>\r\n"
+    "Content-Type: multipart/report; report-type={report}; "
+    'boundary="m1"\r\n\r\n'
+    "--m1\r\nContent-Type: text/plain\r\n\r\nYour message was displayed.\r\n"
+    "--m1\r\nContent-Type: message/{report}\r\n\r\n"
+    "Reporting-UA: mail.example.com; Example Mail 2.1\r\n"
+    "Final-Recipient: rfc822; ann.lee@example.com\r\n"
+    "Original-Message-ID: <ack.12.7f3a@mailroom.example.org>\r\n"
+    "Disposition: manual-action/MDN-sent-manually; displayed\r\n"
+    "--m1--\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    "report", ["disposition-notification", "global-disposition-notification"]
+)
+def test_read_receipt_gives_its_original_message_id(report: str) -> None:
+    """An MDN's Original-Message-ID (RFC 8098, RFC 6533) names the read mail."""
+    raw = READ_RECEIPT.format(report=report)
+
+    mail = parse_mail(raw.encode()).mail
+
+    assert mail.returned_message_ids == ["<ack.12.7f3a@mailroom.example.org>"]
+
+
+DELIVERY_REPORT = (
+    "From: Mail Delivery System <mailer-daemon@mx.example.org>\r\n"
+    "Subject: Delivery Status Notification (Failure)\r\n"
+    "Content-Type: multipart/report; report-type=delivery-status; "
+    'boundary="d1"\r\n\r\n'
+    "--d1\r\nContent-Type: text/plain\r\n\r\nDelivery has failed.\r\n"
+    "--d1\r\nContent-Type: message/delivery-status\r\n\r\n"
+    "Reporting-MTA: dns; mx.example.org\r\nOriginal-Envelope-Id: {envelope_id}\r\n"
+    "\r\nFinal-Recipient: rfc822; gone@example.net\r\nAction: failed\r\n"
+    "Status: 5.1.1\r\n"
+    "--d1--\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("envelope_id", "ids"),
+    [
+        ("<ack.12@mailroom.example.org>", ["<ack.12@mailroom.example.org>"]),
+        ("QQ314159", []),
+    ],
+)
+def test_delivery_report_envelope_id_counts_when_it_is_a_message_id(
+    envelope_id: str, ids: list[str]
+) -> None:
+    """A DSN's Original-Envelope-Id (RFC 3464) names the mail if it is an id."""
+    raw = DELIVERY_REPORT.format(envelope_id=envelope_id)
+
+    mail = parse_mail(raw.encode()).mail
+
+    assert mail.returned_message_ids == ids

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
+from mailroom.classify import classify
 from mailroom.config import ThreadingConfig
+from mailroom.mime import parse_mail
 from mailroom.models import Address, Classification, MailKind, ThreadDecision
 from mailroom.subjects import mailroom_token, token_id
 from mailroom.threads import (
@@ -19,6 +21,7 @@ from mailroom.threads import (
     thread_index_root,
 )
 from tests.domain.mailfactory import make_mail
+from tests.domain.test_mime_meta import READ_RECEIPT
 
 PRINTER = ThreadRecord(tickets={"jira": "HELP-42"}, subject="Printer offline")
 LAPTOP = ThreadRecord(tickets={"jira": "HELP-7"}, subject="Laptop battery")
@@ -410,6 +413,24 @@ def test_bounce_threads_by_the_report_returned_ids() -> None:
     decision = _decide("bounce", context, returned_message_ids=["<ack>"])
 
     assert (decision.signal, decision.tickets) == (
+        "returned-message-id",
+        PRINTER.tickets,
+    )
+
+
+def test_read_receipt_threads_by_its_original_message_id() -> None:
+    """A read receipt naming a known mail only in its report part threads."""
+    raw = READ_RECEIPT.format(report="disposition-notification")
+    mail = parse_mail(raw.encode()).mail
+    kind = classify(mail, "support@example.org", ["support@example.org"], "X-Mr")
+    context = ThreadContext(
+        by_message_id={"<ack.12.7f3a@mailroom.example.org>": PRINTER}
+    )
+
+    decision = decide_thread(mail, kind, context, ThreadingConfig())
+
+    assert (decision.action, decision.signal, decision.tickets) == (
+        "skip",
         "returned-message-id",
         PRINTER.tickets,
     )

@@ -33,8 +33,8 @@ def handle_lifecycle(params: dict[str, str], body: bytes, secret: str) -> HttpAn
             return HttpAnswer(status=400, body="expected a lifecycle notification")
 
         events: list[str] = []
-        rejected = malformed = 0
-        for item in batch:
+        rejected, malformed = 0, batch.non_objects
+        for item in batch.items:
             if not verify_client_state(secret, item.get("clientState")):
                 rejected += 1
                 continue
@@ -46,7 +46,7 @@ def handle_lifecycle(params: dict[str, str], body: bytes, secret: str) -> HttpAn
             lifecycle = LifecycleEvent(subscription_id=subscription_id, event=event)
             events.append(lifecycle.model_dump_json())
 
-        counts = {"received": len(batch), "enqueued": len(events)}
+        counts = {"received": batch.received, "enqueued": len(events)}
         counts |= {"rejected": rejected, "malformed": malformed}
         record_refusals(logger, unit, "lifecycle", counts)
         return HttpAnswer(status=202, enqueue=events)

@@ -46,8 +46,8 @@ def handle_notifications(
             )
 
         changes: list[str] = []
-        rejected = malformed = 0
-        for notification in batch:
+        rejected, malformed = 0, batch.non_objects
+        for notification in batch.items:
             if not verify_client_state(secret, notification.get("clientState")):
                 rejected += 1
                 continue
@@ -57,7 +57,7 @@ def handle_notifications(
                 continue
             changes.append(change.model_dump_json())
 
-        counts = {"received": len(batch), "enqueued": len(changes)}
+        counts = {"received": batch.received, "enqueued": len(changes)}
         counts |= {"rejected": rejected, "malformed": malformed}
         record_refusals(logger, unit, "notifications", counts)
         return HttpAnswer(status=202, enqueue=changes)

@@ -32,8 +32,25 @@ def validation_answer(params: dict[str, str]) -> HttpAnswer | None:
     return HttpAnswer(status=200, body=token)
 
 
-def read_batch(body: bytes) -> list[dict[str, Any]] | None:
-    """Return the notifications of a changeNotificationCollection, or None."""
+@dataclass(frozen=True)
+class WebhookBatch:
+    """The items of a webhook POST: its objects, and how many were not objects.
+
+    An item that is not an object cannot be read, yet was received: it
+    counts in `received` and as malformed.
+    """
+
+    items: list[dict[str, Any]]
+    non_objects: int = 0
+
+    @property
+    def received(self) -> int:
+        """Return how many items the POST held, readable or not."""
+        return len(self.items) + self.non_objects
+
+
+def read_batch(body: bytes) -> WebhookBatch | None:
+    """Return the items of a changeNotificationCollection, or None."""
     try:
         document = json.loads(body)
     except (ValueError, UnicodeDecodeError):
@@ -41,7 +58,9 @@ def read_batch(body: bytes) -> list[dict[str, Any]] | None:
 
     if not isinstance(document, dict) or not isinstance(document.get("value"), list):
         return None
-    return [item for item in document["value"] if isinstance(item, dict)]
+    values: list[object] = document["value"]
+    items = [item for item in values if isinstance(item, dict)]
+    return WebhookBatch(items=items, non_objects=len(values) - len(items))
 
 
 def record_refusals(
@@ -50,9 +69,9 @@ def record_refusals(
     """Note a batch's counts; warn of forged items, as "rejected" if all were.
 
     `counts` holds "received", "enqueued", "rejected" (a clientState that is
-    not ours) and "malformed" (ours, but unreadable). A batch of forgeries
-    only is recorded with the outcome "rejected", so the log shows it apart
-    from a batch that did its work.
+    not ours) and "malformed" (not an object, or ours but unreadable). A
+    batch of forgeries only is recorded with the outcome "rejected", so the
+    log shows it apart from a batch that did its work.
     """
     unit.note(**counts)
     rejected = counts["rejected"]

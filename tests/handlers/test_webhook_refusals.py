@@ -50,7 +50,7 @@ ENDPOINTS: list[tuple[str, Handler, Callable[[str], dict[str, object]]]] = [
 
 
 def post(
-    handler: Handler, caplog: pytest.LogCaptureFixture, *items: dict[str, object]
+    handler: Handler, caplog: pytest.LogCaptureFixture, *items: object
 ) -> tuple[HttpAnswer, logging.LogRecord]:
     """Post a batch; return the answer and the batch's unit-of-work line."""
     caplog.clear()
@@ -103,3 +103,28 @@ def test_an_unknown_lifecycle_event_of_ours_is_counted_as_malformed(
     assert answer.enqueue == []
     assert (line.outcome, line.malformed, line.rejected) == ("ok", 1, 0)
     assert not [r for r in caplog.records if r.levelno == logging.WARNING]
+
+
+@pytest.mark.parametrize("handler", [handle_notifications, handle_lifecycle])
+def test_items_that_are_not_objects_are_received_and_malformed(
+    handler: Handler, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A string, a null and a number: three received, three malformed."""
+    answer, line = post(handler, caplog, "x", None, 5)
+
+    assert (answer.status, answer.enqueue) == (202, [])
+    assert (line.received, line.malformed, line.rejected) == (3, 3, 0)
+
+
+@pytest.mark.parametrize(("handler", "item"), [e[1:] for e in ENDPOINTS])
+def test_non_objects_beside_a_real_item_are_counted_and_it_goes_on(
+    handler: Handler,
+    item: Callable[[str], dict[str, object]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The real item is queued; the list and the number count as malformed."""
+    real = item(issue_client_state(SECRET, "n1"))
+    answer, line = post(handler, caplog, [], real, 7)
+
+    assert len(answer.enqueue) == 1
+    assert (line.received, line.enqueued, line.malformed) == (3, 1, 2)

@@ -51,13 +51,16 @@ def holding(
     clock: Callable[[], datetime],
     seconds: float,
     patience: float = 5.0,
+    busy: str = "another worker holds this work's claim",
+    retry_after: float | None = None,
 ) -> Iterator[None]:
     """Hold the claims on all `keys` while the block runs.
 
     Claims are taken in sorted order, so two holders of overlapping keys
     cannot each wait for the other. A key another holds is asked for again
     until `patience` seconds have passed; then the claims taken so far are
-    given up and RetryableError sends the message back to its queue.
+    given up and RetryableError(`busy`, `retry_after`) sends the message
+    back to its queue. `busy` must not name an address: it is logged.
     """
     taken: list[str] = []
     deadline = time.monotonic() + patience
@@ -65,8 +68,7 @@ def holding(
         for key in sorted(set(keys)):
             while not claim(store, key, owner, clock(), seconds):
                 if time.monotonic() >= deadline:
-                    # The key may hold an address: it stays out of the message.
-                    raise RetryableError("another worker holds this work's claim")
+                    raise RetryableError(busy, retry_after=retry_after)
                 time.sleep(0.05)
             taken.append(key)
         yield

@@ -12,7 +12,7 @@ import logging
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from handlers.claims import claim, release
+from handlers.claims import holding
 from handlers.ledger import (
     DeliveryRecord,
     Ledger,
@@ -66,17 +66,18 @@ def handle_delivery(request: DeliveryRequest, services: Services) -> list[AckReq
             unit.outcome = "already-done"
             return ack_request(record, request)
 
-        key, owner = f"{record.key}|{request.tool}", services.new_nonce()
-        if not claim(services.store, key, owner, services.now(), CLAIM_SECONDS):
-            raise RetryableError(
-                f"mail {record.key} is being delivered to {request.tool} by "
-                "another worker",
-                retry_after=CLAIMED_WAIT,
-            )
-        try:
+        with holding(
+            services.store,
+            [f"{record.key}|{request.tool}"],
+            services.new_nonce(),
+            services.now,
+            CLAIM_SECONDS,
+            patience=0,
+            busy=f"mail {record.key} is being delivered to {request.tool} by "
+            "another worker",
+            retry_after=CLAIMED_WAIT,
+        ):
             ticket = deliver_claimed(request, record, services, ledger)
-        finally:
-            release(services.store, key, owner)
 
         unit.note(ticket=ticket.key if ticket else request.ticket_key)
         return ack_request(record, request)

@@ -12,12 +12,12 @@ import hashlib
 import logging
 from typing import Any
 
-from handlers.claims import claim, release
+from handlers.claims import holding
 from handlers.deliver import CLAIM_SECONDS, CLAIMED_WAIT, load_mail
 from handlers.ledger import Ledger, ThreadRow, TicketState
 from handlers.observe import unit_of_work
 from handlers.services import Services
-from mailroom.errors import PermanentError, RetryableError
+from mailroom.errors import PermanentError
 from mailroom.models import NormalizedMail, OutgoingMail, TicketRef
 from mailroom.recipients import address_problem
 from mailroom.tool_events import ToolEvent
@@ -45,17 +45,18 @@ def handle_tool_event(event: ToolEvent, services: Services) -> list[Any]:
         # Copies of one event can arrive at once (a tool retrying its
         # webhook): the claim lets one work and sends the others back to
         # the queue, where they find the event done or do it themselves.
-        claim_key, owner = f"tool-event|{event_key}", services.new_nonce()
-        if not claim(services.store, claim_key, owner, services.now(), CLAIM_SECONDS):
-            raise RetryableError(
-                f"tool event {event.event_id} from {event.tool} is being handled "
-                "by another worker",
-                retry_after=CLAIMED_WAIT,
-            )
-        try:
+        with holding(
+            services.store,
+            [f"tool-event|{event_key}"],
+            services.new_nonce(),
+            services.now,
+            CLAIM_SECONDS,
+            patience=0,
+            busy=f"tool event {event.event_id} from {event.tool} is being "
+            "handled by another worker",
+            retry_after=CLAIMED_WAIT,
+        ):
             unit.outcome = handle_claimed(event, event_key, services)
-        finally:
-            release(services.store, claim_key, owner)
         return []
 
 

@@ -23,14 +23,21 @@ LOCAL_PROJECT = re.compile(r"[A-Z][A-Z0-9]{0,9}")
 _JIRA_PROJECT = re.compile(r"[A-Z][A-Z0-9_]+")
 
 
-def check_address(value: str) -> str:
-    """Accept text shaped like a mail address: name@domain."""
-    if not _ADDRESS.fullmatch(value):
-        raise ValueError(
-            "is not a mail address; write it as name@domain, such as "
-            "helpdesk@example.org"
-        )
-    return value
+def matching(pattern: re.Pattern[str], sentence: str) -> Callable[[str], str]:
+    """Return a validator that accepts text `pattern` matches whole."""
+
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise ValueError(sentence)
+        return value
+
+    return check
+
+
+check_address = matching(
+    _ADDRESS,
+    "is not a mail address; write it as name@domain, such as helpdesk@example.org",
+)
 
 
 def check_public_url(value: str) -> str:
@@ -62,24 +69,18 @@ def _has_valid_port(parts: SplitResult) -> bool:
     return True
 
 
-def check_header_name(value: str) -> str:
-    """Accept a custom header name: X- and letters, digits or hyphens."""
-    if not _HEADER.fullmatch(value):
-        raise ValueError(
-            "must be a header name that starts with X- and holds only letters, "
-            "digits and hyphens, such as X-Mailroom-Id (Graph sends no other "
-            "custom headers)"
-        )
-    return value
+check_header_name = matching(
+    _HEADER,
+    "must be a header name that starts with X- and holds only letters, "
+    "digits and hyphens, such as X-Mailroom-Id (Graph sends no other "
+    "custom headers)",
+)
 
 
-def check_message_id_domain(value: str) -> str:
-    """Accept a domain that can end a Message-ID."""
-    if not _ID_DOMAIN.fullmatch(value):
-        raise ValueError(
-            "must be a domain without spaces, '<', '>' or '@', such as mailroom.invalid"
-        )
-    return value
+check_message_id_domain = matching(
+    _ID_DOMAIN,
+    "must be a domain without spaces, '<', '>' or '@', such as mailroom.invalid",
+)
 
 
 def check_not_blank(value: str) -> str:
@@ -119,22 +120,16 @@ def require_entries(sentence: str) -> Callable[[SizedValue], SizedValue]:
     return check
 
 
-def check_local_project(value: str) -> str:
-    """Accept a local tracker project: the key prefix of its tickets."""
-    if not LOCAL_PROJECT.fullmatch(value):
-        raise ValueError(
-            "is not a key prefix; use 1 to 10 upper-case letters and digits, "
-            "starting with a letter, such as HELP"
-        )
-    return value
+check_local_project = matching(
+    LOCAL_PROJECT,
+    "is not a key prefix; use 1 to 10 upper-case letters and digits, "
+    "starting with a letter, such as HELP",
+)
 
 
-def check_jira_project(value: str) -> str:
-    """Accept a Jira project key: upper-case, as Jira writes its keys."""
-    if not _JIRA_PROJECT.fullmatch(value):
-        raise ValueError(
-            "is not a Jira project key; give the key as Jira shows it in issue "
-            "keys (upper-case letters, digits and underscores, starting with a "
-            "letter, such as OPS), not the project's name"
-        )
-    return value
+check_jira_project = matching(
+    _JIRA_PROJECT,
+    "is not a Jira project key; give the key as Jira shows it in issue "
+    "keys (upper-case letters, digits and underscores, starting with a "
+    "letter, such as OPS), not the project's name",
+)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from striprtf.striprtf import rtf_to_text
 from tnefparse.tnef import TNEF
 
+from mailroom import tnef_guard
 from mailroom.bodies import decode_bytes, html_to_text
+
+# tnefparse logs a warning for every property a damaged stream lacks; the
+# caller records one defect for the whole stream instead.
+logging.getLogger("tnefparse").setLevel(logging.ERROR)
 
 
 @dataclass(frozen=True)
@@ -31,8 +37,11 @@ def read_tnef(data: bytes) -> TnefContent | None:
     """Unpack a TNEF stream; None when it cannot be read.
 
     A stream that yields neither a file nor a body counts as unreadable, so
-    the caller keeps the original rather than dropping it.
+    the caller keeps the original rather than dropping it; so does one whose
+    counts promise more than its bytes hold (see `tnef_guard`).
     """
+    if not tnef_guard.fits(data):
+        return None
     try:
         tnef = TNEF(data, do_checksum=False)
         files = [_file(item) for item in tnef.attachments if item.data]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -48,6 +49,27 @@ CLAIM_SECONDS = 360.0
 CLAIMED_WAIT = 5.0
 
 
+def working_alone(
+    services: Services, key: str, busy: str
+) -> AbstractContextManager[None]:
+    """Hold the claim on `key` for this worker, or send the message back.
+
+    A copy that finds the claim held does not wait: it goes back to its
+    queue with `busy` (logged, so no address) and tries again after
+    CLAIMED_WAIT, when it finds the work done or the claim free.
+    """
+    return holding(
+        services.store,
+        [key],
+        services.new_nonce(),
+        services.now,
+        CLAIM_SECONDS,
+        patience=0,
+        busy=busy,
+        retry_after=CLAIMED_WAIT,
+    )
+
+
 def handle_delivery(request: DeliveryRequest, services: Services) -> list[AckRequest]:
     """Carry out one delivery request and ask for the acknowledgement."""
     ledger = Ledger(services.store)
@@ -66,16 +88,11 @@ def handle_delivery(request: DeliveryRequest, services: Services) -> list[AckReq
             unit.outcome = "already-done"
             return ack_request(record, request)
 
-        with holding(
-            services.store,
-            [f"{record.key}|{request.tool}"],
-            services.new_nonce(),
-            services.now,
-            CLAIM_SECONDS,
-            patience=0,
+        with working_alone(
+            services,
+            f"{record.key}|{request.tool}",
             busy=f"mail {record.key} is being delivered to {request.tool} by "
             "another worker",
-            retry_after=CLAIMED_WAIT,
         ):
             ticket = deliver_claimed(request, record, services, ledger)
 

@@ -12,8 +12,7 @@ import hashlib
 import logging
 from typing import Any
 
-from handlers.claims import holding
-from handlers.deliver import CLAIM_SECONDS, CLAIMED_WAIT, load_mail
+from handlers.deliver import load_mail, working_alone
 from handlers.ledger import Ledger, ThreadRow, TicketState
 from handlers.observe import unit_of_work
 from handlers.services import Services
@@ -45,16 +44,11 @@ def handle_tool_event(event: ToolEvent, services: Services) -> list[Any]:
         # Copies of one event can arrive at once (a tool retrying its
         # webhook): the claim lets one work and sends the others back to
         # the queue, where they find the event done or do it themselves.
-        with holding(
-            services.store,
-            [f"tool-event|{event_key}"],
-            services.new_nonce(),
-            services.now,
-            CLAIM_SECONDS,
-            patience=0,
+        with working_alone(
+            services,
+            f"tool-event|{event_key}",
             busy=f"tool event {event.event_id} from {event.tool} is being "
             "handled by another worker",
-            retry_after=CLAIMED_WAIT,
         ):
             unit.outcome = handle_claimed(event, event_key, services)
         return []

@@ -180,16 +180,22 @@ def _decode_strict(data: bytes, codec: str) -> str | None:
 
 def decode_utf8_lenient(data: bytes) -> str:
     """Decode UTF-8, reading any byte that is not valid UTF-8 as Windows-1252."""
-    parts: list[str] = []
-    while data:
-        try:
-            parts.append(data.decode("utf-8"))
-            break
-        except UnicodeDecodeError as exc:
-            parts.append(data[: exc.start].decode("utf-8"))
-            parts.append(_decode_cp1252(data[exc.start : exc.end]))
-            data = data[exc.end :]
-    return "".join(parts)
+    return data.decode("utf-8", errors=_AS_CP1252)
+
+
+def _read_as_cp1252(error: UnicodeError) -> tuple[str, int]:
+    """Read the bytes UTF-8 refused as Windows-1252, and go on after them.
+
+    One pass over the bytes: restarting the decoder after each bad byte
+    would copy the rest of the text once per bad byte.
+    """
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return _decode_cp1252(error.object[error.start : error.end]), error.end
+
+
+_AS_CP1252 = "mailroom-as-cp1252"
+codecs.register_error(_AS_CP1252, _read_as_cp1252)
 
 
 def _decode_cp1252(data: bytes) -> str:

@@ -42,6 +42,12 @@ def test_invalid_utf8_bytes_read_as_windows_1252() -> None:
     assert decode_utf8_lenient(b"ok \xe2\x82\xac, \x93quoted\x94") == "ok €, “quoted”"
 
 
+def test_many_invalid_bytes_are_read_in_one_pass() -> None:
+    """Every bad byte among many is read as Windows-1252, unassigned ones as Latin-1."""
+    data = ("é".encode() + b"\x93\x81") * 100_000
+    assert decode_utf8_lenient(data) == "é\u201c\x81" * 100_000
+
+
 def test_declared_charset_wins_over_detection() -> None:
     """A declared charset is used as stated."""
     assert decode_bytes("Żółw".encode("iso-8859-2"), "iso-8859-2") == "Żółw"

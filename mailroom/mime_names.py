@@ -110,13 +110,17 @@ def fallback_filename(index: int, content_type: str) -> str:
 def unique_filenames(names: list[str]) -> list[str]:
     """Make names unique in one mail: `-2`, `-3` go before the extension."""
     seen: set[str] = set()
+    # The last number tried per name: a thousand copies of one name would
+    # otherwise each count up from 2 again.
+    tried: dict[str, int] = {}
     unique: list[str] = []
     for name in names:
-        candidate, number = name, 1
+        candidate, number = name, tried.get(name.lower(), 1)
         while candidate.lower() in seen:
             number += 1
             stem, dot, extension = name.rpartition(".")
             candidate = f"{stem}-{number}.{extension}" if dot else f"{name}-{number}"
+        tried[name.lower()] = number
         seen.add(candidate.lower())
         unique.append(candidate)
     return unique

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailroom.bodies import HTML_FLATTENED
-from mailroom.mime import parse_mail
+from mailroom.mime import parse_mail, unique_filenames
 from mailroom.models import NormalizedMail, ParsedMail
 
 
@@ -411,6 +411,13 @@ def test_duplicate_names_get_a_number_before_the_extension() -> None:
     mail = _parse("Content-Type: multipart/mixed; boundary=m", body=body)
     names = [a.filename for a in mail.attachments]
     assert names == ["Scan.pdf", "Scan-2.pdf", "Scan-3.pdf"]
+
+
+def test_many_copies_of_one_name_count_on_from_the_last_number() -> None:
+    """Copies, whatever their case, skip the numbers taken; thousands stay unique."""
+    names = unique_filenames(["a.txt", "a-2.txt", "A.TXT", "a.txt", *["b"] * 5000])
+    assert names[:4] == ["a.txt", "a-2.txt", "A-3.TXT", "a-4.txt"]
+    assert names[-1] == "b-5000" and len(set(names)) == len(names)
 
 
 def test_long_names_are_cut_and_keep_their_extension() -> None:

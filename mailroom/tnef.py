@@ -6,11 +6,11 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from striprtf.striprtf import rtf_to_text
 from tnefparse.tnef import TNEF
 
 from mailroom import tnef_guard
 from mailroom.bodies import decode_bytes, html_to_text
+from mailroom.rtf import read_compressed_rtf, rtf_text
 
 # tnefparse logs a warning for every property a damaged stream lacks; the
 # caller records one defect for the whole stream instead.
@@ -38,7 +38,8 @@ def read_tnef(data: bytes) -> TnefContent | None:
 
     A stream that yields neither a file nor a body counts as unreadable, so
     the caller keeps the original rather than dropping it; so does one whose
-    counts promise more than its bytes hold (see `tnef_guard`).
+    counts promise more than its bytes hold (see `tnef_guard`), and one
+    whose only body is RTF that unpacks past `rtf.MAX_RTF_BYTES`.
     """
     if not tnef_guard.fits(data):
         return None
@@ -48,7 +49,7 @@ def read_tnef(data: bytes) -> TnefContent | None:
         body = _body(tnef)
     except Exception:  # tnefparse raises anything on hostile bytes
         return None
-    if not files and not body.strip():
+    if body is None or (not files and not body.strip()):
         return None
     return TnefContent(files=files, body=body)
 
@@ -62,14 +63,21 @@ def _file(attachment: Any) -> TnefFile:
     return TnefFile(name=name.strip("\x00 "), data=bytes(attachment.data))
 
 
-def _body(tnef: Any) -> str:
-    """Return the body as text: plain first, then HTML, then RTF."""
+def _body(tnef: Any) -> str | None:
+    """Return the body as text: plain first, then HTML, then RTF.
+
+    None when the RTF is too large to unpack. tnefparse's `rtfbody` would
+    unpack it whatever its size, so the compressed bytes are read instead.
+    """
     if tnef.body:
         return _text(tnef.body, tnef.codepage)
     if tnef.htmlbody:
         return html_to_text(_text(tnef.htmlbody, tnef.codepage))
-    rtf = tnef.rtfbody
-    return rtf_text(rtf) if isinstance(rtf, bytes) else ""
+    compressed = tnef._rtfbody  # tnefparse keeps the packed bytes only here
+    if not isinstance(compressed, bytes) or not compressed:
+        return ""
+    rtf = read_compressed_rtf(compressed)
+    return None if rtf is None else rtf_text(rtf)
 
 
 def _text(value: str | bytes, codepage: str | None) -> str:
@@ -77,11 +85,3 @@ def _text(value: str | bytes, codepage: str | None) -> str:
     if isinstance(value, str):
         return value.replace("\r\n", "\n").rstrip("\x00")
     return decode_bytes(value.rstrip(b"\x00"), codepage).replace("\r\n", "\n")
-
-
-def rtf_text(rtf: bytes) -> str:
-    """Render an RTF document as plain text; control words are dropped."""
-    source = rtf.rstrip(b"\x00").decode("latin-1")
-    # striprtf ships py.typed but leaves rtf_to_text unannotated.
-    text = rtf_to_text(source, errors="replace")  # type: ignore[no-untyped-call]
-    return str(text).replace("\r\n", "\n").strip()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import struct
 
+from compressed_rtf.crc32 import crc32
 from extract_msg.ole_writer import OleWriter
 
 TNEF_SIGNATURE = 0x223E9F78
@@ -80,15 +81,38 @@ def tnef_file(name: str, data: bytes) -> list[bytes]:
     ]
 
 
+def forged_rtf(count: int) -> bytes:
+    """Forge compressed RTF of `count` tokens, each copying the 17 bytes before.
+
+    Two bytes of a stream write seventeen: the most that compression allows.
+    """
+    tokens, end = bytearray(), 207
+    for index in range(count):
+        if index % 8 == 0:
+            tokens.append(0xFF)
+        tokens += struct.pack(">H", (end - 17) % 4096 << 4 | 0xF)
+        end = (end + 17) % 4096
+    head = struct.pack("<II4sI", len(tokens) + 12, 17, b"LZFu", crc32(bytes(tokens)))
+    return head + tokens
+
+
 def _utf16(text: str) -> bytes:
     """Encode a string stream the way Outlook stores it."""
     return text.encode("utf-16-le")
 
 
 def outlook_msg(
-    subject: str, sender: str, address: str, body: str, files: dict[str, bytes]
+    subject: str,
+    sender: str,
+    address: str,
+    body: str | None,
+    files: dict[str, bytes],
+    rtf: bytes | None = None,
 ) -> bytes:
-    """Build an Outlook .msg of class IPM.Note with attached files."""
+    """Build an Outlook .msg of class IPM.Note with attached files.
+
+    `rtf` is stored as the compressed RTF body; a body of None is left out.
+    """
     writer = OleWriter()
     counts = struct.pack("<IIII", 0, len(files), 0, len(files))
     writer.addEntry("__properties_version1.0", bytes(8) + counts + bytes(8))
@@ -103,7 +127,10 @@ def outlook_msg(
     writer.addEntry("__substg1.0_0037001F", _utf16(subject))
     writer.addEntry("__substg1.0_0C1A001F", _utf16(sender))
     writer.addEntry("__substg1.0_5D01001F", _utf16(address))
-    writer.addEntry("__substg1.0_1000001F", _utf16(body))
+    if body is not None:
+        writer.addEntry("__substg1.0_1000001F", _utf16(body))
+    if rtf is not None:
+        writer.addEntry("__substg1.0_10090102", rtf)
     for index, (name, data) in enumerate(files.items()):
         _add_msg_file(writer, index, name, data)
     buffer = io.BytesIO()

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import compressed_rtf
+
 from mailroom.models import Address
 from mailroom.outlook_msg import OLE_MAGIC, read_outlook_msg, related_item_from_msg
-from tests.domain.attachment_samples import outlook_msg
+from mailroom.rtf import MAX_RTF_BYTES
+from tests.domain.attachment_samples import forged_rtf, outlook_msg
 
 SAMPLE = outlook_msg(
     subject="Forklift 3 battery fault",
@@ -79,3 +82,18 @@ def test_attachment_names_are_made_safe() -> None:
     files = [_File("..\\..\\boot.ini"), _File(None), _File("scan.pdf")]
     item = related_item_from_msg(_Msg(attachments=files), "x.msg")
     assert item.attachment_names == ["boot.ini", "attachment-2.bin", "scan.pdf"]
+
+
+def test_rtf_only_body_is_read_as_text() -> None:
+    """A .msg that stores only an RTF body gives that body's text."""
+    rtf = compressed_rtf.compress(rb"{\rtf1\ansi Dock door 3 is stuck.\par }")
+    data = outlook_msg("Dock door", "Ann", "ann@example.com", None, {}, rtf=rtf)
+    item = read_outlook_msg(data, "Dock door.msg")
+    assert item is not None and item.text == "Dock door 3 is stuck."
+
+
+def test_rtf_body_that_unpacks_too_large_makes_the_msg_unreadable() -> None:
+    """An RTF-only body past the limit is not unpacked; the .msg gives None."""
+    rtf = forged_rtf(MAX_RTF_BYTES // 17 + 1)
+    data = outlook_msg("Dock door", "Ann", "ann@example.com", None, {}, rtf=rtf)
+    assert read_outlook_msg(data, "Dock door.msg") is None

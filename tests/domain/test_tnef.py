@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import compressed_rtf
 
-from mailroom.tnef import read_tnef, rtf_text
+from mailroom.rtf import rtf_text
+from mailroom.tnef import read_tnef
 from tests.domain.attachment_samples import (
     PR_BODY_HTML,
     PR_RTF_COMPRESSED,

@@ -11,9 +11,12 @@ import nh3
 from inscriptis.css_profiles import CSS_PROFILES
 from inscriptis.html_engine import Inscriptis
 from inscriptis.html_properties import Display
+from inscriptis.model.attribute import DEFAULT_ATTRIBUTE_MAP
 from inscriptis.model.config import ParserConfig
+from inscriptis.model.css import CssParse
 from inscriptis.model.html_element import HtmlElement
-from lxml.etree import LxmlError
+from lxml.etree import LxmlError, iterwalk
+from lxml.html import HtmlElement as HtmlNode
 
 from mailroom.html_tree import flatten_html, parse_html
 
@@ -106,6 +109,15 @@ _TEXT_CSS = CSS_PROFILES["strict"] | {
     name: HtmlElement(display=Display.block) for name in _UNLISTED_BLOCKS
 }
 _TEXT_CONFIG = ParserConfig(css=_TEXT_CSS)
+
+# Inscriptis writes a style's padding as blanks before every line inside the
+# element, and its margins as empty lines, up to 100,000 each: forty bytes
+# of HTML could write 100 MB of text. Padding and margins are capped, and
+# so is the number of indented levels whose padding adds up.
+_MAX_PADDING = 8  # characters: a browser's 40px list indent is five
+_MAX_MARGIN = 2  # lines; empty lines are collapsed to one anyway
+_MAX_INDENTED = 6
+_INDENTED_TAGS = {name for name, element in _TEXT_CSS.items() if element.padding_inline}
 
 
 def resolve_charset(label: str | None) -> str | None:
@@ -277,8 +289,46 @@ def render_html(html: str) -> HtmlText:
     if tree.root is None:
         text = _TAG.sub(" ", html) if tree.flattened else ""
     else:
+        _limit_indentation(tree.root)
         text = Inscriptis(tree.root, _TEXT_CONFIG).get_text()
     return HtmlText(_tidy_lines(text), flattened=tree.flattened)
+
+
+def _bounded_style(value: str, element: HtmlElement) -> None:
+    """Apply a style attribute as Inscriptis does, its spacing capped."""
+    CssParse.attr_style(value, element)
+    element.padding_inline = min(max(element.padding_inline, 0), _MAX_PADDING)
+    element.margin_before = min(max(element.margin_before, 0), _MAX_MARGIN)
+    element.margin_after = min(max(element.margin_after, 0), _MAX_MARGIN)
+
+
+_TEXT_CONFIG.attribute_handler.attribute_mapping = {
+    **DEFAULT_ATTRIBUTE_MAP,
+    "style": _bounded_style,
+}
+
+
+def _limit_indentation(root: HtmlNode) -> None:
+    """Give no padding to elements inside `_MAX_INDENTED` indented ones."""
+    depth = 0
+    for event, element in iterwalk(root, events=("start", "end")):
+        if not _is_indented(element):
+            continue
+        if event == "end":
+            depth -= 1
+            continue
+        depth += 1
+        if depth > _MAX_INDENTED:
+            style = element.get("style") or ""
+            element.set("style", style + ";padding-left:0em")
+
+
+def _is_indented(element: HtmlNode) -> bool:
+    """Tell whether an element may indent the lines inside it."""
+    if not isinstance(element.tag, str):
+        return False  # a comment or processing instruction
+    style = element.get("style")
+    return element.tag in _INDENTED_TAGS or "padding" in (style or "").lower()
 
 
 def html_to_text(html: str) -> str:

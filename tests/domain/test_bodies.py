@@ -267,6 +267,23 @@ def test_tables_keep_rows_and_pre_keeps_spacing() -> None:
     ]  # fmt: skip
 
 
+def test_style_padding_and_margins_are_capped() -> None:
+    """A padding of 100,000 em indents by eight; a huge margin adds one blank."""
+    html = (
+        '<p style="padding-left:100000em">Gate 4 is open.</p>'
+        '<p style="margin-top:99999em">Dock 2 is closed.</p>'
+    )
+    assert render_html(html).text == " " * 8 + "Gate 4 is open.\n\nDock 2 is closed."
+
+
+def test_lists_nested_past_six_levels_indent_no_further() -> None:
+    """Ten nested lists indent like six; every level keeps its bullet."""
+    lines = render_html("<ul><li>" * 10 + "Valve 9").text.splitlines()
+    indents = [len(line) - len(line.lstrip()) for line in lines]
+    assert indents == [2, 6, 10, 14, 18, 22, 22, 22, 22, 22]
+    assert lines[-1] == " " * 22 + "+ Valve 9"
+
+
 def test_an_html_reply_keeps_its_lines_flush_above_the_quote() -> None:
     """A Gmail reply's new text has no indentation once the quote is cut."""
     html = (

@@ -78,11 +78,10 @@ def _cut_history(lines: list[str]) -> list[str]:
     """Cut at the first history marker that follows some new text."""
     starts = _history_starts(lines)
     marked = set(starts)
-    for index in starts:
-        before = (n for n, line in enumerate(lines[:index]) if line.strip())
-        if any(n not in marked for n in before):
-            return lines[:index]
-    return lines
+    written = (n for n, line in enumerate(lines) if line.strip() and n not in marked)
+    first_new = next(written, len(lines))
+    cut = next((index for index in starts if index > first_new), None)
+    return lines if cut is None else lines[:cut]
 
 
 def _history_starts(lines: list[str]) -> list[int]:
@@ -93,9 +92,14 @@ def _history_starts(lines: list[str]) -> list[int]:
         if _SEPARATOR.match(line) or (_WROTE.search(line) and _OPENER.match(line))
     ]
     stripped = "\n".join(line.strip() for line in lines)
+    # Lines are counted on from the previous match: counting from the start
+    # for every match would read the text once per match.
+    line, counted = 0, 0
     for match in _CLIENT_HEADERS.finditer(stripped):
         offset = match.start() + len(match.group()) - len(match.group().lstrip())
-        starts.append(stripped.count("\n", 0, offset))
+        line += stripped.count("\n", counted, offset)
+        counted = offset
+        starts.append(line)
     return sorted(set(starts))
 
 

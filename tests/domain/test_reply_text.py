@@ -89,3 +89,18 @@ def test_a_line_mentioning_wrote_without_date_or_address_is_kept() -> None:
 def test_empty_text_stays_empty() -> None:
     """An empty text gives an empty reply."""
     assert strip_quoted("  \n ") == ""
+
+
+def test_reply_over_thousands_of_header_blocks_is_cut_at_the_first() -> None:
+    """Each quoted block's line is found; the cut comes before the first."""
+    block = "From: Ann <ann@example.com>\nSent: Monday\nTo: desk@example.org\n"
+    text = "Pump 3 leaks again.\n\n" + (block + "Subject: Pump\n\nolder\n\n") * 2000
+
+    assert strip_quoted(text) == "Pump 3 leaks again."
+
+
+def test_text_of_history_markers_only_is_kept_whole() -> None:
+    """Thousands of separators and no new text: nothing is cut."""
+    text = "-----Original Message-----\n" * 3000
+
+    assert strip_quoted(text) == text.strip()

@@ -18,6 +18,7 @@ from inscriptis.model.html_element import HtmlElement
 from lxml.etree import LxmlError, iterwalk
 from lxml.html import HtmlElement as HtmlNode
 
+from mailroom.detection_budget import take_detection
 from mailroom.html_tree import flatten_html, parse_html
 
 # Labels mail clients send that Python does not know, or knows as a narrower
@@ -171,6 +172,8 @@ def _decode_undeclared(data: bytes) -> str:
         return text
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16", errors="replace")
+    if not take_detection():
+        return decode_utf8_lenient(data)
 
     sample = data[:65536]
     best = charset_normalizer.from_bytes(sample, cp_isolation=_DETECTABLE).best()

@@ -13,6 +13,7 @@ from email.policy import Compat32
 
 from mailroom.bodies import HTML_FLATTENED, decode_bytes, render_html
 from mailroom.cloud_links import find_cloud_links
+from mailroom.detection_budget import MAX_DETECTIONS, limited_detection
 from mailroom.mime_headers import (
     decode_encoded_words,
     decode_header_value,
@@ -38,6 +39,10 @@ __all__ = [
 _TOKEN_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
 # An attached mail is read as a related item down to this depth, no further.
 _MAX_DEPTH = 3
+CHARSETS_UNDETECTED = (
+    f"More than {MAX_DETECTIONS} parts of the mail name no usable charset; "
+    "the rest were read as UTF-8, else Windows-1252, without detection."
+)
 
 
 class _RawPolicy(Compat32):
@@ -88,7 +93,13 @@ def parse_mail(raw: bytes, left_off_token: str | None = None) -> ParsedMail:
     `left_off_token` are described from the mark, without their bytes.
     Never raises: whatever cannot be read is listed in `mail.defects`.
     """
-    return _parse_guarded(raw, depth=0, left_off_token=left_off_token)
+    with limited_detection() as budget:
+        parsed = _parse_guarded(raw, depth=0, left_off_token=left_off_token)
+    if not budget.refused:
+        return parsed
+    defects = [*parsed.mail.defects, CHARSETS_UNDETECTED]
+    mail = parsed.mail.model_copy(update={"defects": defects})
+    return parsed.model_copy(update={"mail": mail})
 
 
 def _parse_guarded(

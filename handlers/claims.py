@@ -13,13 +13,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta
 
+from handlers.services import Services
 from mailroom.errors import RetryableError
 from mailroom.ports import KeyValueStore
 
 CLAIMS = "claims"
+# A claim of work that runs alone outlives a crashed holder by the function
+# time-out (host.json: 5 minutes) and a minute; a copy that finds it held
+# goes back to its queue and comes again after CLAIMED_WAIT at the soonest.
+CLAIM_SECONDS = 360.0
+CLAIMED_WAIT = 5.0
 
 
 def claim(
@@ -43,6 +49,27 @@ def release(store: KeyValueStore, key: str, owner: str) -> None:
         store.delete(CLAIMS, key)
 
 
+def release_all(store: KeyValueStore) -> int:
+    """Give up every claim in `store`; return how many there were.
+
+    Only for a store no other live worker uses: the local host's, once it
+    holds the data folder, where any claim left is a killed run's.
+    """
+    keys = [key for key, _ in store.scan(CLAIMS)]
+    for key in keys:
+        store.delete(CLAIMS, key)
+    return len(keys)
+
+
+def held_for(store: KeyValueStore, key: str, now: datetime) -> float:
+    """Return the seconds until the claim on `key` runs out (0 if unheld)."""
+    held = store.get(CLAIMS, key)
+    if held is None:
+        return 0.0
+    until = datetime.fromisoformat(str(held["until"]))
+    return max(0.0, (until - now).total_seconds()) + 1.0
+
+
 @contextmanager
 def holding(
     store: KeyValueStore,
@@ -53,6 +80,7 @@ def holding(
     patience: float = 5.0,
     busy: str = "another worker holds this work's claim",
     retry_after: float | None = None,
+    wait_for_holder: bool = False,
 ) -> Iterator[None]:
     """Hold the claims on all `keys` while the block runs.
 
@@ -61,6 +89,10 @@ def holding(
     until `patience` seconds have passed; then the claims taken so far are
     given up and RetryableError(`busy`, `retry_after`) sends the message
     back to its queue. `busy` must not name an address: it is logged.
+
+    With `wait_for_holder`, the message waits at least until the claim it
+    found runs out: a holder that stopped without releasing it (a killed
+    process) does not make the copy spend its tries and land in poison.
     """
     taken: list[str] = []
     deadline = time.monotonic() + patience
@@ -68,10 +100,35 @@ def holding(
         for key in sorted(set(keys)):
             while not claim(store, key, owner, clock(), seconds):
                 if time.monotonic() >= deadline:
-                    raise RetryableError(busy, retry_after=retry_after)
+                    wait = retry_after
+                    if wait_for_holder:
+                        wait = max(wait or 0.0, held_for(store, key, clock()))
+                    raise RetryableError(busy, retry_after=wait)
                 time.sleep(0.05)
             taken.append(key)
         yield
     finally:
         for key in taken:
             release(store, key, owner)
+
+
+def working_alone(
+    services: Services, key: str, busy: str
+) -> AbstractContextManager[None]:
+    """Hold the claim on `key` for this worker, or send the message back.
+
+    A copy that finds the claim held does not wait here: it goes back to its
+    queue with `busy` (logged, so no address) until the claim runs out, and
+    then finds the work done, or the claim of a stopped holder free.
+    """
+    return holding(
+        services.store,
+        [key],
+        services.new_nonce(),
+        services.now,
+        CLAIM_SECONDS,
+        patience=0,
+        busy=busy,
+        retry_after=CLAIMED_WAIT,
+        wait_for_holder=True,
+    )

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from handlers.claims import holding
+from handlers.claims import working_alone
 from handlers.ledger import (
     DeliveryRecord,
     Ledger,
@@ -43,31 +42,6 @@ OPENING = ("create", "linked_new")
 SOON = 2.0
 IN_FLIGHT_SECONDS = 5.0
 ORIGINAL_DELAYED = 60.0
-# A delivery's claim outlives a crashed holder by the function time-out
-# (host.json: 5 minutes) and a minute; a copy that finds it held waits.
-CLAIM_SECONDS = 360.0
-CLAIMED_WAIT = 5.0
-
-
-def working_alone(
-    services: Services, key: str, busy: str
-) -> AbstractContextManager[None]:
-    """Hold the claim on `key` for this worker, or send the message back.
-
-    A copy that finds the claim held does not wait: it goes back to its
-    queue with `busy` (logged, so no address) and tries again after
-    CLAIMED_WAIT, when it finds the work done or the claim free.
-    """
-    return holding(
-        services.store,
-        [key],
-        services.new_nonce(),
-        services.now,
-        CLAIM_SECONDS,
-        patience=0,
-        busy=busy,
-        retry_after=CLAIMED_WAIT,
-    )
 
 
 def handle_delivery(request: DeliveryRequest, services: Services) -> list[AckRequest]:

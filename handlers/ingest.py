@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from handlers.claims import claim
+from handlers.claims import claim, working_alone
 from handlers.ledger import Ledger, MailRecord, ThreadRow, pending_key, raw_name
 from handlers.observe import Unit, unit_of_work
 from handlers.services import Services
@@ -129,12 +129,31 @@ def ingest_fetched(
     if parsed.mail.defects:  # how many; what they are is in the stored mail
         unit.note(defects=len(parsed.mail.defects))
 
-    existing = ledger.mail(key)
-    if existing is not None:
-        ledger.save_item(item.mailbox, item.item_id, key)
-        unit.outcome = "duplicate"
-        return unfinished(existing, ledger)
+    # Two copies of one mail (a notification sent twice, catch-up beside a
+    # slow ingest, a move) must not both decide: the second would find the
+    # threads the first tied and take the mail for a reply to itself.
+    busy = f"mail {key} is being ingested by another worker"
+    with working_alone(services, f"ingest|{key}", busy):
+        existing = ledger.mail(key)
+        if existing is not None:
+            ledger.save_item(item.mailbox, item.item_id, key)
+            unit.outcome = "duplicate"
+            return unfinished(existing, ledger)
+        record = decide_and_store(key, fetched, parsed, services, ledger)
+    unit.outcome = record.status
+    unit.note(kind=record.kind, signal=record.thread_signal, route=record.route)
+    return list(record.deliveries)
 
+
+def decide_and_store(
+    key: str,
+    fetched: FetchedMail,
+    parsed: ParsedMail,
+    services: Services,
+    ledger: Ledger,
+) -> MailRecord:
+    """Decide a mail seen for the first time, keep it, and record it."""
+    item = fetched.item
     unreadable = unreadable_reason(parsed.mail, fetched.raw)
     if unreadable is None:
         record = decide(key, parsed.mail, item, services, ledger)
@@ -149,10 +168,7 @@ def ingest_fetched(
     store_mail(key, fetched, parsed, services)
     ledger.save_mail(record)
     ledger.save_item(item.mailbox, item.item_id, key)
-
-    unit.outcome = record.status
-    unit.note(kind=record.kind, signal=record.thread_signal, route=record.route)
-    return list(record.deliveries)
+    return record
 
 
 def unreadable_record(

@@ -31,7 +31,9 @@ def load_thread_context(
     lookup = thread_candidates(mail, projects, conversation_id, config.threading)
 
     return ThreadContext(
-        by_message_id=find_records(lookup.all_ids(), ledger.thread, tools, ledger),
+        by_message_id=find_records(
+            lookup.all_ids(), not_own(ledger.thread, mail_key), tools, ledger
+        ),
         by_answer=find_records(own_id(mail), answered(ledger, mail_key), tools, ledger),
         by_key=find_records(lookup.keys, ledger.ticket, tools, ledger),
         by_token=find_records(lookup.tokens, ledger.token, tools, ledger),
@@ -74,6 +76,21 @@ def merge(rows: dict[str, ThreadRow | None], ledger: Ledger) -> ThreadRecord | N
 def own_id(mail: NormalizedMail) -> list[str]:
     """Return the mail's own Message-ID as a lookup list (empty without one)."""
     return [mail.message_id] if mail.message_id else []
+
+
+def not_own(read: Reader, mail_key: str | None) -> Reader:
+    """Return `read` without the rows the mail itself (`mail_key`) left.
+
+    A mail ties the ids it answers to the tickets it is opening; decided
+    again (a lost race, a second copy), it must not find itself there and
+    become a reply to its own ticket.
+    """
+
+    def read_others(tool: str, message_id: str) -> ThreadRow | None:
+        row = read(tool, message_id)
+        return None if row is None or row.mail_key == mail_key else row
+
+    return read_others if mail_key is not None else read
 
 
 def answered(ledger: Ledger, mail_key: str | None) -> Reader:

@@ -12,7 +12,8 @@ import hashlib
 import logging
 from typing import Any
 
-from handlers.deliver import load_mail, working_alone
+from handlers.claims import working_alone
+from handlers.deliver import load_mail
 from handlers.ledger import Ledger, ThreadRow, TicketState
 from handlers.observe import unit_of_work
 from handlers.services import Services

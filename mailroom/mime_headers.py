@@ -16,6 +16,10 @@ from mailroom.models import Address, Header, Importance, NormalizedMail
 _ENCODED_WORD = re.compile(r"=\?([^?\s]{1,64})\?([bBqQ])\?([^?]*)\?=")
 _MESSAGE_ID = re.compile(r"<([^<>]*)>")
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
+# A References header names the thread's root and its newest mail last; past
+# this many ids, the root and the newest are kept (RFC 5322 3.6.4 lets a
+# writer trim the middle), so a forged list of thousands costs nothing.
+MAX_THREAD_IDS = 100
 # Stand-ins for encoded words while addresses are split. A header read from
 # bytes holds only ASCII and escaped bytes, never these private-use marks.
 _SET_ASIDE = re.compile("\ue000(\\d+)\ue001")
@@ -25,10 +29,12 @@ def read_headers(message: Message) -> NormalizedMail:
     """Read the mail's headers into a NormalizedMail that has no body yet."""
     date, defects = _date(message)
     senders = _addresses(message, "From")
+    in_reply_to = _thread_ids(message, "In-Reply-To", defects)
+    references = _thread_ids(message, "References", defects)
     return NormalizedMail(
         message_id=next(iter(parse_message_ids(message.get("Message-ID"))), None),
-        in_reply_to=parse_message_ids(message.get("In-Reply-To")),
-        references=parse_message_ids(message.get("References")),
+        in_reply_to=in_reply_to,
+        references=references,
         subject=decode_header_value(message.get("Subject") or ""),
         sender=senders[0] if senders else None,
         reply_to=_addresses(message, "Reply-To"),
@@ -183,6 +189,18 @@ def parse_message_ids(value: str | None) -> list[str]:
     found = _MESSAGE_ID.findall(text) or [t for t in text.split() if "@" in t]
     ids = (re.sub(r"\s+", "", item).strip("<>") for item in found)
     return list(dict.fromkeys("<" + item + ">" for item in ids if item))
+
+
+def _thread_ids(message: Message, name: str, defects: list[str]) -> list[str]:
+    """Return a threading header's ids: the first and the newest past the cap."""
+    ids = parse_message_ids(message.get(name))
+    if len(ids) <= MAX_THREAD_IDS:
+        return ids
+    defects.append(
+        f"{name} named {len(ids)} message ids; the first and the last "
+        f"{MAX_THREAD_IDS - 1} are kept."
+    )
+    return [ids[0], *ids[-(MAX_THREAD_IDS - 1) :]]
 
 
 def _importance(message: Message) -> Importance:

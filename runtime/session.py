@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import importlib
+import logging
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import azure.functions as func
 
+from handlers.claims import release_all
 from mailroom.config import Config
 from runtime import wiring
 from runtime.local_host import LocalHost, Page, QueueSettings
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "samples" / "mailbox"
+
+logger = logging.getLogger(__name__)
 
 
 def start_host(config: Config, port: int | None = None) -> LocalHost:
@@ -36,6 +40,11 @@ def start_host(config: Config, port: int | None = None) -> LocalHost:
     )
     runtime = config.runtime.model_copy(update={"public_url": host.url})
     wiring.configure(config.model_copy(update={"runtime": runtime}))
+    if config.storage.kind != "azure":
+        # One host per data folder: a claim left in its state is a killed
+        # run's, and would hold that work back until it ran out.
+        released = release_all(wiring.services().store)
+        logger.info("host.claims_released", extra={"claims": released})
     host.pages.update(tracker_pages())
     host.start()
     return host

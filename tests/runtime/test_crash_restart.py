@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,10 @@ import yaml
 
 from adapters.mail.local import LocalMailbox
 from adapters.queues.sqlite import SqliteQueues
+from adapters.state.sqlite import SqliteStore
+from handlers.claims import CLAIM_SECONDS, CLAIMS, claim
+from handlers.ingest import mail_key
+from handlers.ledger import Ledger
 from mailroom.mime import parse_mail
 from runtime import wiring
 from runtime.session import SAMPLES
@@ -125,6 +130,30 @@ def test_a_crash_mid_run_loses_and_doubles_nothing(
     samples.check_outcomes(sample_expectations)
     samples.check_acknowledgements(sample_expectations)
     check_logs_hold_no_payload(Path(server.config.runtime.data_dir) / "mailroom.log")
+
+
+def test_a_claim_a_killed_run_left_is_released_at_restart(server: Server) -> None:
+    """A mail whose ingest claim a killed run still held is ingested at
+    once after the restart, not after the claim's six minutes."""
+    server.start()
+    server.wait_idle()
+    server.kill()
+    raw = next(iter(sorted(SAMPLES.glob("*.eml")))).read_bytes()
+    mailbox = LocalMailbox(Path(server.config.runtime.data_dir) / "mailboxes")
+    item_id = mailbox.deliver(HELPDESK, raw)
+    key = mail_key(HELPDESK, parse_mail(raw).mail, item_id, raw, server.config)
+    store = SqliteStore(Path(server.config.runtime.data_dir) / "state.sqlite3")
+    assert claim(store, f"ingest|{key}", "killed", datetime.now(UTC), CLAIM_SECONDS)
+
+    server.start()
+    server.wait_idle(timeout=60)
+    server.kill()
+
+    assert list(store.scan(CLAIMS)) == []
+    record = Ledger(store).mail(key)
+    assert record is not None and record.status == "routed"
+    log = (Path(server.config.runtime.data_dir) / "mailroom.log").read_text()
+    assert '"claims": 1' in log
 
 
 def check_logs_hold_no_payload(log: Path) -> None:

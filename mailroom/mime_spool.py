@@ -83,16 +83,27 @@ class MimeSpool:
         self._kept = 0
         self._out: list[bytes] = []
         self._pending = b""
+        # Chunks of a line still unended, joined once it ends: joining them
+        # chunk by chunk would copy a long line once per chunk.
+        self._unended: list[bytes] = []
         self._mid_line = False
         self._bounds: list[bytes] = []
+        # Where each boundary sits in `_bounds`: a line is looked up, not
+        # compared with every open boundary, however deep they nest.
+        self._depths: dict[bytes, list[int]] = {}
         self._head: list[bytes] | None = []
         self._leaf: _Leaf | None = None
         self.left_off = 0
 
     def feed(self, chunk: bytes) -> None:
         """Take the next bytes of the mail."""
-        lines = (self._pending + chunk).splitlines(keepends=True)
-        self._pending = b""
+        if self._continues_line(chunk):
+            self._unended.append(chunk)
+            if self._head is not None or self._unended_size() <= LONG_LINE:
+                return
+            chunk = b""
+        lines = (self._pending + b"".join(self._unended) + chunk).splitlines(True)
+        self._pending, self._unended = b"", []
         if lines and not lines[-1].endswith(b"\n"):
             self._pending = lines.pop()
         for line in lines:
@@ -102,8 +113,19 @@ class MimeSpool:
             self._pending = b""
             self._mid_line = True
 
+    def _continues_line(self, chunk: bytes) -> bool:
+        """Tell whether `chunk` only lengthens the line still unended."""
+        ends = b"\n" in chunk or b"\r" in chunk
+        return not ends and not self._pending.endswith(b"\r")
+
+    def _unended_size(self) -> int:
+        """Return the length of the line still unended."""
+        return len(self._pending) + sum(len(part) for part in self._unended)
+
     def finish(self) -> bytes:
         """Return the skeleton once the whole mail has been fed."""
+        self._pending += b"".join(self._unended)
+        self._unended = []
         if self._pending:
             self._line(self._pending)
             self._pending = b""
@@ -131,18 +153,35 @@ class MimeSpool:
     def _boundary(self, line: bytes) -> bool:
         """Handle `line` if it opens or closes a part of an open multipart."""
         content = split_ending(line)[0].rstrip(b" \t")
-        for index in range(len(self._bounds) - 1, -1, -1):
-            delimiter = b"--" + self._bounds[index]
-            if content in (delimiter, delimiter + b"--"):
-                self._close_part()
-                self._out.append(line)
-                del self._bounds[index + 1 :]
-                if content == delimiter:
-                    self._head = []
-                else:
-                    del self._bounds[index]
-                return True
-        return False
+        opening = self._innermost(content[2:])
+        closing = self._innermost(content[2:-2]) if content.endswith(b"--") else -1
+        index = max(opening, closing)
+        if index < 0:
+            return False
+        self._close_part()
+        self._out.append(line)
+        self._keep_bounds(index + 1)
+        if index == opening:
+            self._head = []
+        else:
+            self._keep_bounds(index)
+        return True
+
+    def _innermost(self, boundary: bytes) -> int:
+        """Return where the innermost open `boundary` sits, or -1."""
+        depths = self._depths.get(boundary)
+        return depths[-1] if depths else -1
+
+    def _open_bound(self, boundary: bytes) -> None:
+        """Open a multipart whose parts `boundary` delimits."""
+        self._depths.setdefault(boundary, []).append(len(self._bounds))
+        self._bounds.append(boundary)
+
+    def _keep_bounds(self, count: int) -> None:
+        """Close every open multipart but the outermost `count`."""
+        while len(self._bounds) > count:
+            boundary = self._bounds.pop()
+            self._depths[boundary].pop()
 
     def _head_line(self, line: bytes) -> None:
         assert self._head is not None
@@ -162,7 +201,7 @@ class MimeSpool:
         boundary = headers.get_boundary()
         if headers.get_content_maintype() == "multipart" and boundary:
             self._out.extend(head)
-            self._bounds.append(boundary.encode("ascii", "surrogateescape"))
+            self._open_bound(boundary.encode("ascii", "surrogateescape"))
             return
 
         is_file = (

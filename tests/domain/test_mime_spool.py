@@ -238,3 +238,48 @@ def test_headers_split_across_chunks_still_open_the_multipart(chunk: int) -> Non
     parsed = parse_mail(spool(raw, 1000, UNLIMITED, chunk), TOKEN)
 
     assert [f.left_off for f in parsed.files] == [1000]
+
+
+def _nested(depth: int, inner: str) -> bytes:
+    """Nest `depth` multiparts, boundary `b<n>` at level n, around `inner`."""
+    head = f'Content-Type: multipart/mixed; boundary="b{depth}"\r\n\r\n'
+    for level in range(depth, 0, -1):
+        opening = (
+            f'--b{level}\r\nContent-Type: multipart/mixed; boundary="b{level - 1}"'
+        )
+        head += opening + "\r\n\r\n"
+    return ("From: nora@example.com\r\n" + head + inner).encode()
+
+
+def test_a_part_of_the_outermost_of_deep_multiparts_closes_those_inside() -> None:
+    """A new part of the outermost of 2,000 nested multiparts is its file."""
+    file = "Content-Type: application/pdf\r\n\r\n" + "%PDF page\r\n" * 20
+    inner = "--b0\r\n\r\nhi\r\n--b2000\r\n" + file + "--b2000--\r\n"
+
+    skeleton = spool(_nested(2000, inner), max_bytes=100, total=UNLIMITED)
+
+    assert skeleton.count(LEFT_OFF_HEADER.encode()) == 1
+    assert skeleton.endswith(b"limit=100\r\n\r\n--b2000--\r\n")
+
+
+def test_a_boundary_reused_inside_closes_the_innermost_first() -> None:
+    """Two open multiparts share a boundary: `--b--` ends the inner one."""
+    inner = 'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n\r\nin\r\n'
+    raw = (
+        'From: nora@example.com\r\nContent-Type: multipart/mixed; boundary="b"\r\n'
+        f"\r\n--b\r\n{inner}--b--\r\n--b\r\nContent-Type: image/png\r\n\r\n"
+        + "png data\r\n" * 20
+        + "--b--\r\n"
+    ).encode()
+
+    skeleton = spool(raw, max_bytes=100, total=UNLIMITED)
+
+    assert skeleton.count(LEFT_OFF_HEADER.encode()) == 1
+    assert skeleton.endswith(b"limit=100\r\n\r\n--b--\r\n")
+
+
+def test_a_header_line_fed_in_small_chunks_comes_back_whole() -> None:
+    """A 300 kB header without a break, fed 64 bytes at a time, is kept as is."""
+    raw = b"From: nora@example.com\r\nX-Trace: " + b"a" * 300_000 + b"\r\n\r\nHi.\r\n"
+
+    assert spool(raw, UNLIMITED, UNLIMITED, chunk=64) == raw

@@ -45,7 +45,7 @@ def handle_ack(request: AckRequest, services: Services) -> list[AckRequest]:
             return []
 
         mail = load_mail(record.key, services)
-        recipients = requester_recipients(mail)
+        recipients = requester_recipients(mail, services.watched())
         if recipients.refused:
             unit.note(refused=len(recipients.refused))
         if not recipients.to:
@@ -57,7 +57,7 @@ def handle_ack(request: AckRequest, services: Services) -> list[AckRequest]:
         # this message) would both pass the checks before either counts.
         with holding(
             services.store,
-            [f"ack|{record.key}", *rate_claims(record, mail, tickets)],
+            [f"ack|{record.key}", *rate_claims(record, mail, tickets, services)],
             services.new_nonce(),
             services.now,
             CLAIM_SECONDS,
@@ -99,10 +99,13 @@ def acknowledge(
 
 
 def rate_claims(
-    record: MailRecord, mail: NormalizedMail, tickets: list[TicketRef]
+    record: MailRecord,
+    mail: NormalizedMail,
+    tickets: list[TicketRef],
+    services: Services,
 ) -> list[str]:
     """Return the claim keys of the histories an acknowledgement counts in."""
-    sender, thread = rate_keys(record, mail, tickets)
+    sender, thread = rate_keys(record, mail, tickets, services.watched())
     return [f"ack-sender|{sender}", f"ack-thread|{thread}"]
 
 
@@ -127,7 +130,7 @@ def allow(
 ) -> RateDecision:
     """Decide whether the acknowledgement fits the per-sender and per-thread caps."""
     config = services.config.acknowledgement
-    sender, thread = rate_keys(record, mail, tickets)
+    sender, thread = rate_keys(record, mail, tickets, services.watched())
     return allow_acknowledgement(
         ledger.ack_times("sender", sender),
         ledger.ack_times("thread", thread),
@@ -147,20 +150,23 @@ def count_ack(
 ) -> None:
     """Add a sent acknowledgement to its sender's and thread's histories."""
     now = services.now()
-    sender, thread = rate_keys(record, mail, tickets)
+    sender, thread = rate_keys(record, mail, tickets, services.watched())
     for scope, key in (("sender", sender), ("thread", thread)):
         times = recent(ledger.ack_times(scope, key), now, HOUR)
         ledger.save_ack_times(scope, key, [*times, now])
 
 
 def rate_keys(
-    record: MailRecord, mail: NormalizedMail, tickets: list[TicketRef]
+    record: MailRecord,
+    mail: NormalizedMail,
+    tickets: list[TicketRef],
+    watched: list[str],
 ) -> tuple[str, str]:
     """Return who an acknowledgement counts against: its addressee and thread.
 
     A linked ticket counts on the thread it follows up.
     """
-    answered = requester_recipients(mail).to
+    answered = requester_recipients(mail, watched).to
     sender = answered[0].email.lower() if answered else ""
     linked = [r.ticket_key for r in record.deliveries if r.ticket_key]
     first = tickets[0]
@@ -210,6 +216,7 @@ def send_ack(
         message_id,
         runtime.marker_header,
         record.key,
+        watched=services.watched(),
     )
 
     summary = ticket_summary(mail.subject)

@@ -235,6 +235,7 @@ def notify_failure(
     digest = hashlib.sha256(f"{record.key}|{request.tool}".encode()).hexdigest()
     notice = compose_failure_notice(
         mail,
+        services.watched(),
         f"<failed-{digest[:32]}@{runtime.message_id_domain}>",
         (runtime.marker_header, record.key),
     )

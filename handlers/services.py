@@ -26,6 +26,10 @@ class Services:
     # without it the queue's own retries take every wait.
     queues: QueueClient | None = None
 
+    def watched(self) -> list[str]:
+        """Return the addresses of the watched mailboxes: never a recipient."""
+        return [box.address for box in self.config.mailboxes]
+
     def tracker(self, tool: str) -> Tracker:
         """Return the tracker configured under `tool`."""
         try:

@@ -19,13 +19,14 @@ from handlers.observe import unit_of_work
 from handlers.services import Services
 from mailroom.errors import PermanentError
 from mailroom.models import NormalizedMail, OutgoingMail, TicketRef
-from mailroom.recipients import address_problem
+from mailroom.recipients import recipient_problem
 from mailroom.tool_events import ToolEvent
 from mailroom.tool_replies import (
     compose_comment_reply,
     compose_new_ticket_mail,
     reply_recipients,
     reply_wanted,
+    tool_summary,
 )
 
 logger = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ def reply_to_comment(event: ToolEvent, services: Services, ledger: Ledger) -> st
         return "not-from-mail"
 
     mode = services.config.trackers[event.tool].reply_on_modify
-    own = [box.address for box in services.config.mailboxes]
+    own = services.watched()
     if not reply_wanted(event, mode):
         return "not-mailed"
     recipients = reply_recipients(mail, mode, own)
@@ -126,16 +127,17 @@ def mail_new_ticket(event: ToolEvent, services: Services, ledger: Ledger) -> str
     ticket = TicketRef(
         tool=event.tool, key=event.ticket_key, url=event.ticket_url or event.ticket_key
     )
-    if event.requester is not None and address_problem(event.requester.email):
+    own = services.watched()
+    if event.requester is not None and recipient_problem(event.requester.email, own):
         return "no-usable-address"
     message_id = event_message_id(event, services)
     outgoing = compose_new_ticket_mail(
-        event, ticket, message_id, marker(services, event.event_id)
+        event, ticket, own, message_id, marker(services, event.event_id)
     )
     if outgoing is None:
         return "no-requester"
 
-    summary = event.summary or event.ticket_key
+    summary = tool_summary(event, ticket)
     row = ThreadRow(
         key=event.ticket_key, subject=summary, mail_key=f"tool-{event.event_id}"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from functools import lru_cache
 from typing import Any
 
@@ -10,6 +11,7 @@ from jinja2 import Template, TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
+from mailroom.bounds import bounded_name, reply_subject, reply_threading, shorten
 from mailroom.config import AcknowledgementConfig
 from mailroom.errors import PermanentError
 from mailroom.models import (
@@ -21,6 +23,7 @@ from mailroom.models import (
 )
 from mailroom.recipients import requester_recipients
 from mailroom.subjects import mailroom_token, strip_prefixes
+from mailroom.tickets import SUMMARY_LIMIT
 
 _ENVIRONMENT = SandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
 _ID_PART = re.compile(r"[^\s<>@]+")
@@ -34,12 +37,14 @@ def render_acknowledgement(
     message_id: str,
     marker_header: str,
     marker_value: str,
+    *,
+    watched: Collection[str],
 ) -> OutgoingMail:
     """Render the reply that lists the tickets a mail opened.
 
-    It goes to the usable Reply-To addresses, or else to the sender, threads
-    under the mail, and carries the headers that keep autoresponders and
-    Mailroom itself quiet.
+    It goes to the usable Reply-To addresses, or else to the sender, never
+    to a `watched` mailbox; threads under the mail, and carries the headers
+    that keep autoresponders and Mailroom itself quiet.
     Raise PermanentError when a template fails or no one can be answered.
     """
     if not tickets:
@@ -48,13 +53,14 @@ def render_acknowledgement(
     values = _template_values(mail, tickets, problems)
     values["token"] = mailroom_token(marker_value)
     subject = _render("acknowledgement.subject", config.subject, values)
+    in_reply_to, references = reply_threading(mail)
     return OutgoingMail(
         message_id=message_id,
-        to=_recipients(mail),
-        subject=" ".join(subject.split()),
+        to=_recipients(mail, watched),
+        subject=reply_subject(subject),
         text_body=_render("acknowledgement.body", config.body, values),
-        in_reply_to=mail.message_id,
-        references=_references(mail),
+        in_reply_to=in_reply_to,
+        references=references,
         headers={
             "X-Auto-Response-Suppress": "All",
             "Auto-Submitted": "auto-replied",
@@ -87,13 +93,14 @@ def check_templates(config: AcknowledgementConfig) -> list[str]:
     return problems
 
 
-def _recipients(mail: NormalizedMail) -> list[Address]:
+def _recipients(mail: NormalizedMail, watched: Collection[str]) -> list[Address]:
     """Return the usable Reply-To, or else the sender; raise when neither is."""
-    recipients = requester_recipients(mail)
+    recipients = requester_recipients(mail, watched)
     if not recipients.to:
         raise PermanentError(
-            "the mail has no usable Reply-To or From address; there is no one "
-            "to acknowledge, so do not ask for an acknowledgement of it"
+            "the mail has no usable Reply-To or From address that is not a "
+            "watched mailbox; there is no one to acknowledge, so do not ask "
+            "for an acknowledgement of it"
         )
     return recipients.to
 
@@ -101,12 +108,12 @@ def _recipients(mail: NormalizedMail) -> list[Address]:
 def _template_values(
     mail: NormalizedMail, tickets: list[TicketRef], problems: list[FieldProblem]
 ) -> dict[str, Any]:
-    """Return the names a template may use."""
+    """Return the names a template may use, subjects cut to a summary's length."""
     subject, _ = strip_prefixes(mail.subject)
-    sender = mail.sender or Address(email="")
+    sender = bounded_name(mail.sender or Address(email=""))
     return {
-        "subject": subject,
-        "original_subject": mail.subject,
+        "subject": shorten(subject, SUMMARY_LIMIT),
+        "original_subject": shorten(mail.subject, SUMMARY_LIMIT),
         "requester_name": sender.name,
         "requester_email": sender.email,
         "tickets": [ticket.model_dump() for ticket in tickets],
@@ -138,10 +145,3 @@ def _describe(setting: str, exc: Exception) -> str:
         # Other errors can quote a value from the mail; name the kind only.
         detail = type(exc).__name__
     return f"the template {setting} cannot be rendered ({detail}); fix it"
-
-
-def _references(mail: NormalizedMail) -> list[str]:
-    """Return the mail's References followed by its own Message-ID."""
-    if mail.message_id is None:
-        return list(mail.references)
-    return [*mail.references, mail.message_id]

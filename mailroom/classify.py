@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 
 from mailroom.models import Address, Classification, MailKind, NormalizedMail
-from mailroom.recipients import requester_recipients
+from mailroom.recipients import is_watched, requester_recipients
 from mailroom.subjects import prefix_kind, strip_prefixes
 
 Signal = Callable[[NormalizedMail], str | None]
@@ -61,11 +61,12 @@ def classify(
         if reason:
             return Classification(kind=kind, reason=reason, acknowledge=False)
 
-    if _is_watched(mail.sender, [mailbox, *watched]):
+    mailboxes = [mailbox, *watched]
+    if mail.sender is not None and is_watched(mail.sender.email, mailboxes):
         reason = "the sender is a watched mailbox: an agent wrote this mail"
         return Classification(kind="sent", reason=reason, acknowledge=False)
 
-    return _without_acknowledgement(_person_classification(mail), mail)
+    return _without_acknowledgement(_person_classification(mail), mail, mailboxes)
 
 
 def _own_signal(
@@ -242,11 +243,14 @@ def _person_classification(mail: NormalizedMail) -> Classification:
 
 
 def _without_acknowledgement(
-    classification: Classification, mail: NormalizedMail
+    classification: Classification, mail: NormalizedMail, watched: list[str]
 ) -> Classification:
-    """Withhold the acknowledgement from no-reply senders and suppressors."""
+    """Withhold the acknowledgement from no-reply senders and suppressors.
+
+    Nor is one sent when the only address to answer is a watched mailbox.
+    """
     reasons: list[str] = []
-    recipients = requester_recipients(mail)
+    recipients = requester_recipients(mail, watched)
     if not recipients.to:
         detail = f" ({'; '.join(recipients.refused)})" if recipients.refused else ""
         reasons.append(f"there is no valid From or Reply-To address to answer{detail}")
@@ -270,13 +274,6 @@ def _suppressed(mail: NormalizedMail) -> str | None:
         if token.lower() in _SUPPRESS:
             return token
     return None
-
-
-def _is_watched(sender: Address | None, addresses: list[str]) -> bool:
-    """Tell whether the sender is one of the watched mailboxes."""
-    if sender is None:
-        return False
-    return sender.email.lower() in {address.lower() for address in addresses}
 
 
 def _local_part(address: Address | None) -> str:

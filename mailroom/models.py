@@ -222,6 +222,9 @@ class TicketDraft(Model):
     correlation_id: str
     summary: str
     description: str
+    # The whole subject, when the summary is cut from it; the description
+    # holds it then.
+    full_subject: str | None = None
     requester: Address | None = None
     fields: dict[str, str] = {}
     problems: list[FieldProblem] = []

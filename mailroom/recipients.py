@@ -5,13 +5,19 @@ were never text, spaces, a second @, a domain without a dot. Mailroom sends
 no SMTPUTF8 mail, so a local part outside ASCII cannot be written either.
 Whatever picks the recipients of a reply keeps only the addresses that
 pass, and says why it dropped the others, never quoting them.
+
+Nor does Mailroom write to a mailbox it watches: that mail would come back
+into its own Inbox. Every choice of recipients is given the configured
+mailbox addresses, compared case-insensitively.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from mailroom.bounds import bounded_name
 from mailroom.models import Address, NormalizedMail
 
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
@@ -21,6 +27,7 @@ _LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 # RFC 5321's limits on what a server must accept.
 _MAX_LOCAL = 64
 _MAX_DOMAIN = 253
+WATCHED = "it is a mailbox Mailroom watches"
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,19 @@ def address_problem(email: str) -> str | None:
     return _domain_problem(domain)
 
 
+def recipient_problem(email: str, watched: Collection[str]) -> str | None:
+    """Return why Mailroom may not send to an address, or None if it may."""
+    problem = address_problem(email)
+    if problem is None and is_watched(email, watched):
+        return WATCHED
+    return problem
+
+
+def is_watched(email: str, watched: Collection[str]) -> bool:
+    """Tell whether an address is one of the watched mailboxes, case aside."""
+    return email.lower() in {address.lower() for address in watched}
+
+
 def _domain_problem(domain: str) -> str | None:
     """Return why a domain cannot take mail from Mailroom, or None."""
     try:
@@ -61,31 +81,33 @@ def _domain_problem(domain: str) -> str | None:
 
 
 def usable_addresses(
-    addresses: list[Address], role: str
+    addresses: list[Address], role: str, watched: Collection[str]
 ) -> tuple[list[Address], list[str]]:
-    """Split addresses into those a mail can carry and reasons for the rest.
+    """Split addresses into those Mailroom may write to and reasons for the rest.
 
     `role` names the header the addresses came from, for the reasons.
+    Display names are cut to a bound.
     """
     usable: list[Address] = []
     refused: list[str] = []
     for address in addresses:
-        problem = address_problem(address.email)
+        problem = recipient_problem(address.email, watched)
         if problem is None:
-            usable.append(address)
+            usable.append(bounded_name(address))
         else:
             refused.append(f"a {role} address is not usable: {problem}")
     return usable, refused
 
 
-def requester_recipients(mail: NormalizedMail) -> Recipients:
+def requester_recipients(mail: NormalizedMail, watched: Collection[str]) -> Recipients:
     """Return who a reply to the requester goes to: Reply-To, else From.
 
-    Reply-To addresses that cannot be used give way to a usable From.
+    Reply-To addresses that cannot be used, or that name only watched
+    mailboxes, give way to a usable From.
     """
-    reply_to, refused = usable_addresses(list(mail.reply_to), "Reply-To")
+    reply_to, refused = usable_addresses(list(mail.reply_to), "Reply-To", watched)
     if reply_to:
         return Recipients(to=reply_to, refused=refused)
     sender = [mail.sender] if mail.sender else []
-    usable, refused_sender = usable_addresses(sender, "From")
+    usable, refused_sender = usable_addresses(sender, "From", watched)
     return Recipients(to=usable, refused=[*refused, *refused_sender])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from mailroom.bounds import shorten
 from mailroom.models import (
     Attachment,
     CloudLink,
@@ -19,12 +20,38 @@ from mailroom.subjects import strip_prefixes
 CID_REFERENCE = re.compile(r"\[?cid:([^\]\s>\"']+)\]?", re.IGNORECASE)
 NO_SUBJECT = "(no subject)"
 NOTE_LIMIT = 4000
+# The longest summary every tool takes: Jira's summary and Azure DevOps's
+# title hold 255 characters. A tool that takes fewer cuts further with
+# `fit_summary`.
+SUMMARY_LIMIT = 255
 
 
 def ticket_summary(subject: str) -> str:
-    """Return the summary for a ticket: the subject without its prefixes."""
+    """Return the summary for a ticket: the subject without its prefixes.
+
+    A subject longer than SUMMARY_LIMIT is cut on a word boundary.
+    """
     base, _ = strip_prefixes(subject)
-    return " ".join(base.split()) or NO_SUBJECT
+    return shorten(base, SUMMARY_LIMIT) or NO_SUBJECT
+
+
+def fit_summary(draft: TicketDraft, limit: int) -> TicketDraft:
+    """Return `draft` with a summary of at most `limit` characters.
+
+    The description then starts with the whole subject, once.
+    """
+    if len(draft.summary) <= limit:
+        return draft
+    subject = draft.full_subject or draft.summary
+    description = draft.description
+    if draft.full_subject is None:
+        description = _with_subject(subject, description)
+    update = {
+        "summary": shorten(subject, limit),
+        "description": description,
+        "full_subject": subject,
+    }
+    return draft.model_copy(update=update)
 
 
 def draft_ticket(
@@ -36,14 +63,26 @@ def draft_ticket(
     """Return the draft of a ticket opened from `mail`."""
     text = show_inline_images(mail.text_body, mail.attachments).strip()
     sections = describe_related(mail.related) + describe_links(mail.cloud_links)
+    description = text + sections
+    summary = ticket_summary(mail.subject)
+    base = " ".join(strip_prefixes(mail.subject)[0].split())
+    full_subject = base if len(base) > SUMMARY_LIMIT else None
+    if full_subject is not None:
+        description = _with_subject(full_subject, description)
     return TicketDraft(
         correlation_id=correlation_id,
-        summary=ticket_summary(mail.subject),
-        description=text + sections,
+        summary=summary,
+        description=description,
+        full_subject=full_subject,
         requester=mail.sender,
         fields=fields,
         problems=problems,
     )
+
+
+def _with_subject(subject: str, description: str) -> str:
+    """Return a description that starts with the subject the summary cuts."""
+    return f"Subject: {subject}\n\n{description}".strip()
 
 
 def draft_comment(

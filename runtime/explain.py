@@ -312,6 +312,7 @@ def acknowledgement(
             ack_message_id(record.key, runtime.message_id_domain),
             runtime.marker_header,
             record.key,
+            watched=[box.address for box in config.mailboxes],
         )
     except PermanentError as exc:
         return {"acknowledgement": None, "acknowledgement_error": str(exc)}

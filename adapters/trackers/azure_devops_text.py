@@ -25,6 +25,7 @@ from adapters.trackers.markers import (
     fitted_id,
 )
 from mailroom.models import CommentDraft, FieldProblem, TicketDraft
+from mailroom.tickets import fit_summary
 
 KEY_PREFIX = "AB#"
 RELATED = "System.LinkTypes.Related"
@@ -122,7 +123,8 @@ def creation_patch(
     draft: TicketDraft, fitted: FittedFields, problems: list[FieldProblem]
 ) -> list[dict[str, str]]:
     """Return the JSON Patch document that creates a draft's work item."""
-    title = " ".join(draft.summary.split())[:TITLE_LIMIT] or "(no subject)"
+    draft = fit_summary(draft, TITLE_LIMIT)
+    title = " ".join(draft.summary.split()) or "(no subject)"
     fields = {
         "System.Title": title,
         "System.Description": description_html(draft, fitted.carried, problems),

@@ -29,12 +29,17 @@ from adapters.trackers.markers import (
 )
 from mailroom.errors import PermanentError
 from mailroom.models import CommentDraft, FieldProblem, TicketDraft
+from mailroom.tickets import fit_summary
 
 KEY_PREFIX = "EWM-"
 ATTACHMENTS = "rtc_cm:com.ibm.team.workitem.linktype.attachment.attachment"
 RELATED = "oslc_cm:relatedChangeRequest"
 COMMENTS = "rtc_cm:comments"
 WORK_ITEM_PATH = "resource/itemName/com.ibm.team.workitem.WorkItem"
+
+# Summary is a Medium HTML attribute of 1,000 bytes; 250 characters fit
+# even when each takes the four bytes of UTF-8's longest.
+TITLE_LIMIT = 250
 
 _SAFE_ID = re.compile(r"[a-z0-9._-]{1,120}")
 _KEY = re.compile(r"(?:EWM-)?([1-9][0-9]*)", re.IGNORECASE)
@@ -93,6 +98,7 @@ def creation_body(
     draft: TicketDraft, fitted: FittedFields, problems: list[FieldProblem]
 ) -> dict[str, Any]:
     """Return the OSLC JSON of a new change request."""
+    draft = fit_summary(draft, TITLE_LIMIT)
     values = dict(fitted.values)
     tags = [correlation_tag(draft.correlation_id)]
     mapped_tags = values.pop("dcterms:subject", None)

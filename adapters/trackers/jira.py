@@ -58,6 +58,7 @@ from mailroom.models import (
     TicketDraft,
     TicketRef,
 )
+from mailroom.tickets import fit_summary
 
 __all__ = ["JiraTracker", "WebhookRejectedError", "build_tracker", "read_webhook"]
 
@@ -192,11 +193,12 @@ class JiraTracker:
         self, draft: TicketDraft, fitted: FittedFields, problems: list[FieldProblem]
     ) -> dict[str, Any]:
         """Return the create request: project, type, text, fields, marks."""
+        draft = fit_summary(draft, SUMMARY_LIMIT)
         values = dict(fitted.values)
         labels = [*values.pop("labels", []), correlation_label(draft.correlation_id)]
         catalog = self._catalog
         kind = {"id": catalog.issue_type_id} if catalog else None
-        summary = " ".join(draft.summary.split())[:SUMMARY_LIMIT]
+        summary = " ".join(draft.summary.split())
         description = ticket_blocks(draft, fitted.carried, problems)
         fields = {
             "project": {"key": self._section.project},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from adapters.trackers.servicenow_journal import mark
 from mailroom.models import CommentDraft, FieldProblem, TicketDraft
+from mailroom.tickets import fit_summary
 
 # The length of short_description on task and the tables extending it.
 SUMMARY_LIMIT = 160
@@ -17,18 +18,15 @@ def record_texts(
     The description keeps what the record's fields cannot: a subject too
     long for short_description, values left out, and fields with no column.
     """
-    summary = draft.summary
+    draft = fit_summary(draft, SUMMARY_LIMIT)
     parts = [draft.description.strip()]
-    if len(summary) > SUMMARY_LIMIT:
-        parts.insert(0, f"Subject: {summary}")
-        summary = summary[: SUMMARY_LIMIT - 1] + "\u2026"
     if problems:
         lines = [f"  - {p.field} = {p.value}: {p.reason}" for p in problems]
         parts.append("Values from the mail that were left out:\n" + "\n".join(lines))
     if others:
         lines = [f"  - {field}: {value}" for field, value in others.items()]
         parts.append("Other fields from the mail:\n" + "\n".join(lines))
-    return summary, "\n\n".join(part for part in parts if part)
+    return draft.summary, "\n\n".join(part for part in parts if part)
 
 
 def comment_text(comment: CommentDraft) -> str:

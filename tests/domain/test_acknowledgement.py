@@ -11,12 +11,14 @@ from mailroom.acknowledgement import (
     check_templates,
     render_acknowledgement,
 )
+from mailroom.bounds import SUBJECT_LIMIT
 from mailroom.config import AcknowledgementConfig
 from mailroom.errors import PermanentError
 from mailroom.models import Address, FieldProblem, OutgoingMail, TicketRef
 from tests.domain.mailfactory import make_mail
 
 HELP_1 = TicketRef(tool="jira", key="HELP-1", url="https://t.example.org/HELP-1")
+HELPDESK = "helpdesk@example.org"
 INC = TicketRef(tool="snow", key="INC0012345", url="https://s.example.org/INC")
 
 
@@ -35,6 +37,7 @@ def _render(
         "<ack-k1@mr.test>",
         "X-Mailroom-Id",
         "k1",
+        watched=[HELPDESK],
     )
 
 
@@ -130,6 +133,48 @@ def test_mail_with_only_unusable_addresses_cannot_be_acknowledged() -> None:
     """An unusable From and no Reply-To is a PermanentError naming no address."""
     with pytest.raises(PermanentError, match="no usable Reply-To or From"):
         _render(sender=Address(email="bad\u00ff\u00fe@example.com"))
+
+
+def test_a_reply_to_naming_the_helpdesk_is_answered_at_the_sender() -> None:
+    """Reply-To: the watched mailbox never becomes the acknowledgement's To."""
+    outgoing = _render(
+        sender=Address(email="ivy@example.com", name="Ivy"),
+        reply_to=[Address(email="helpdesk@example.org")],
+    )
+
+    assert outgoing.to == [Address(email="ivy@example.com", name="Ivy")]
+
+
+def test_only_watched_and_unusable_addresses_cannot_be_acknowledged() -> None:
+    """A Reply-To of the helpdesk and a broken From leave no one to answer."""
+    with pytest.raises(PermanentError, match="not a watched mailbox"):
+        _render(
+            sender=Address(email="bad\u00ff\u00fe@example.com"),
+            reply_to=[Address(email="HELPDESK@example.org")],
+        )
+
+
+def test_an_oversized_subject_and_thread_are_bounded() -> None:
+    """A 260 KB subject and 50,000 References go out within their bounds."""
+    ids = [f"<r{n}@mail.example.com>" for n in range(50_000)]
+    outgoing = _render(subject="Printer jammed " * 17_500, references=ids)
+
+    assert len(outgoing.subject) <= SUBJECT_LIMIT
+    assert outgoing.subject.startswith("[HELP-1] Printer jammed Printer")
+    assert outgoing.subject.endswith("jammed\u2026")
+    assert outgoing.in_reply_to == "<m1@mail.example.com>"
+    assert outgoing.references == [ids[0], *ids[-19:], "<m1@mail.example.com>"]
+
+
+def test_template_subjects_are_cut_to_a_summary() -> None:
+    """`subject` and `original_subject` reach a body at summary length."""
+    config = AcknowledgementConfig(body="{{ subject }}|{{ original_subject }}")
+
+    body = _render(config, subject="RE: " + "word " * 60_000).text_body
+
+    subject, original = body.split("|")
+    assert (len(subject), len(original)) == (255, 254)
+    assert original.startswith("RE: word") and original.endswith("word\u2026")
 
 
 def test_ack_message_id_is_deterministic() -> None:

@@ -226,8 +226,8 @@ def test_mail_without_an_answerable_address_is_not_acknowledged(
     sender: str | None,
 ) -> None:
     """No valid From or Reply-To: a ticket may open, but no one is answered."""
-    fields = {} if sender is None else {"sender": Address(email=sender)}
-    mail = NormalizedMail(subject="Printer broken", **fields)
+    address = None if sender is None else Address(email=sender)
+    mail = NormalizedMail(subject="Printer broken", sender=address)
     result = classify(mail, "helpdesk@example.org", [], "X-Mailroom-Id")
     assert result.kind == "new"
     assert not result.acknowledge
@@ -247,6 +247,33 @@ def test_a_sender_address_no_mail_can_carry_is_not_acknowledged() -> None:
         "usable: its local part holds characters other than ASCII)"
     )
     assert broken not in result.reason
+
+
+def test_a_reply_to_naming_a_watched_mailbox_is_acknowledged_at_the_sender() -> None:
+    """Reply-To: the helpdesk still gets an acknowledgement, to From."""
+    result = _classify(
+        sender=_sender("ivy@example.com"), reply_to=[_sender("IT@example.org")]
+    )
+
+    assert (result.kind, result.acknowledge) == ("new", True)
+
+
+def test_a_reply_to_naming_only_the_arrival_mailbox_and_a_broken_sender() -> None:
+    """The mailbox the mail came to counts as watched; no one is left."""
+    mail = NormalizedMail(
+        subject="Printer broken",
+        sender=_sender("bad\u00ff\u00fe@example.com"),
+        reply_to=[_sender("Desk@Example.org")],
+    )
+
+    result = classify(mail, "desk@example.org", [], MARKER)
+
+    assert (result.kind, result.acknowledge) == ("new", False)
+    assert result.reason.endswith(
+        "no valid From or Reply-To address to answer (a Reply-To address is "
+        "not usable: it is a mailbox Mailroom watches; a From address is not "
+        "usable: its local part holds characters other than ASCII)"
+    )
 
 
 def test_ticket_system_mail_is_automated() -> None:

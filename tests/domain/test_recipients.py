@@ -8,6 +8,7 @@ from mailroom.models import Address
 from mailroom.recipients import address_problem, requester_recipients
 from tests.domain.mailfactory import make_mail
 
+HELPDESK = "helpdesk@example.org"
 BROKEN = "bad\u00ff\u00fe@example.com"  # the bytes FF FE, read as Windows-1252
 
 
@@ -56,7 +57,7 @@ def test_an_unusable_reply_to_gives_way_to_a_usable_sender() -> None:
     """A broken Reply-To does not silence the answer to a good From."""
     mail = make_mail(reply_to=[Address(email=BROKEN)])
 
-    recipients = requester_recipients(mail)
+    recipients = requester_recipients(mail, [HELPDESK])
 
     assert [a.email for a in recipients.to] == ["aino.virtanen@example.com"]
     assert recipients.refused == [
@@ -71,10 +72,50 @@ def test_no_usable_address_leaves_no_one_to_answer() -> None:
         sender=Address(email=BROKEN), reply_to=[Address(email="help@localhost")]
     )
 
-    recipients = requester_recipients(mail)
+    recipients = requester_recipients(mail, [HELPDESK])
 
     assert recipients.to == []
     assert [reason.split(":")[0] for reason in recipients.refused] == [
         "a Reply-To address is not usable",
         "a From address is not usable",
+    ]
+
+
+def test_a_reply_to_naming_a_watched_mailbox_gives_way_to_the_sender() -> None:
+    """Reply-To: the helpdesk itself, in any case, is passed over for From."""
+    mail = make_mail(
+        sender=Address(email="ivy@example.com"),
+        reply_to=[Address(email="HelpDesk@Example.org")],
+    )
+
+    recipients = requester_recipients(mail, [HELPDESK])
+
+    assert [a.email for a in recipients.to] == ["ivy@example.com"]
+    assert recipients.refused == [
+        "a Reply-To address is not usable: it is a mailbox Mailroom watches"
+    ]
+
+
+def test_a_reply_to_keeps_its_addresses_that_are_not_watched() -> None:
+    """Only the watched mailbox is dropped from a Reply-To naming two."""
+    mail = make_mail(
+        reply_to=[Address(email=HELPDESK), Address(email="ops@example.com")]
+    )
+
+    recipients = requester_recipients(mail, [HELPDESK])
+
+    assert [a.email for a in recipients.to] == ["ops@example.com"]
+
+
+def test_a_watched_reply_to_and_an_unusable_sender_leave_no_one() -> None:
+    """With nothing usable left, no one is answered, and both reasons say why."""
+    mail = make_mail(sender=Address(email=BROKEN), reply_to=[Address(email=HELPDESK)])
+
+    recipients = requester_recipients(mail, ["other@example.org", HELPDESK])
+
+    assert recipients.to == []
+    assert recipients.refused == [
+        "a Reply-To address is not usable: it is a mailbox Mailroom watches",
+        "a From address is not usable: "
+        "its local part holds characters other than ASCII",
     ]

@@ -161,7 +161,14 @@ def test_example_acknowledgement_lists_every_ticket_url() -> None:
     ]
 
     ack = render_acknowledgement(
-        parse_mail(raw).mail, tickets, [], config.acknowledgement, "<a@b>", "X-M", "k"
+        parse_mail(raw).mail,
+        tickets,
+        [],
+        config.acknowledgement,
+        "<a@b>",
+        "X-M",
+        "k",
+        watched=[box.address for box in config.mailboxes],
     )
 
     assert re.search(r"NET-1 +http://127\.0\.0\.1:7071/t/NET-1\n", ack.text_body)

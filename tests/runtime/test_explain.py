@@ -163,6 +163,42 @@ def test_a_new_mail_is_not_stored(tmp_path: Path) -> None:
     assert (report["stored"], report["outcome"]) == (None, "ticket")
 
 
+def test_explain_addresses_the_sender_when_reply_to_is_watched(
+    tmp_path: Path,
+) -> None:
+    """Reply-To: the helpdesk shows To: the sender, as acknowledge sends it."""
+    mail = tmp_path / "ivy.eml"
+    mail.write_bytes(
+        b"From: Ivy <ivy@example.com>\r\nReply-To: helpdesk@example.org\r\n"
+        b"To: helpdesk@example.org\r\nSubject: Gate B badge reader\r\n"
+        b"Message-ID: <gate@example.com>\r\n\r\nNo badge opens it.\r\n"
+    )
+
+    report = explain("--config", str(config_file(tmp_path)), "explain", str(mail))
+
+    assert report["classification"]["acknowledge"] is True
+    assert report["acknowledgement"]["to"] == [
+        {"email": "ivy@example.com", "name": "Ivy"}
+    ]
+
+
+def test_explain_shows_no_acknowledgement_when_only_watched_is_left(
+    tmp_path: Path,
+) -> None:
+    """A broken From and a watched Reply-To: none, with the reason."""
+    mail = tmp_path / "broken.eml"
+    mail.write_bytes(
+        b"From: <bad\xff\xfe@example.com>\r\nReply-To: HELPDESK@example.org\r\n"
+        b"To: helpdesk@example.org\r\nSubject: Gate B badge reader\r\n"
+        b"Message-ID: <gate@example.com>\r\n\r\nNo badge opens it.\r\n"
+    )
+
+    report = explain("--config", str(config_file(tmp_path)), "explain", str(mail))
+
+    assert report["acknowledgement"] is None
+    assert "it is a mailbox Mailroom watches" in report["classification"]["reason"]
+
+
 def test_explain_prints_one_key_and_value_a_line(tmp_path: Path) -> None:
     """The human output is `key: value` lines, never a wrapped dict."""
     path = config_file(tmp_path, "current")

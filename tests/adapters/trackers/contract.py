@@ -12,8 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from mailroom.models import Address, Attachment, CommentDraft, TicketDraft
+from mailroom.models import (
+    Address,
+    Attachment,
+    CommentDraft,
+    NormalizedMail,
+    TicketDraft,
+)
 from mailroom.ports import Tracker
+from mailroom.tickets import draft_ticket
 
 
 class Probe(Protocol):
@@ -48,8 +55,11 @@ class TrackerUnderTest:
     probe: Probe
     mapped_field: str
     mapped_value: str
+    # The longest summary the tool takes, in characters.
+    summary_limit: int = 255
 
 
+LONG_SUBJECT = "Scanner in room 12 is offline again " * 8_000
 REQUESTER = Address(email="ada.lindqvist@example.com", name="Ada Lindqvist")
 
 
@@ -116,10 +126,22 @@ def links_related_tickets(t: TrackerUnderTest) -> None:
     assert first in t.probe.links(second)
 
 
+def cuts_a_long_summary_on_a_word(t: TrackerUnderTest) -> None:
+    """A 290 KB subject opens a ticket whose summary fits, cut after a word."""
+    mail = NormalizedMail(subject=LONG_SUBJECT, text_body="It stopped at 09:10.")
+    ref = t.tracker.create_ticket(draft_ticket(mail, "m-long", {}, []))
+
+    summary = t.probe.summary(ref.key)
+    kept = summary.removesuffix("\u2026")
+    assert len(summary) <= t.summary_limit and kept != summary
+    assert LONG_SUBJECT.startswith(kept + " ")
+
+
 CONTRACT: list[Callable[[TrackerUnderTest], None]] = [
     creates_a_ticket_with_mapped_fields,
     finds_a_ticket_by_correlation_id,
     adds_public_and_internal_comments_once,
     attaches_files_once,
     links_related_tickets,
+    cuts_a_long_summary_on_a_word,
 ]

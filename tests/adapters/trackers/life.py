@@ -58,7 +58,15 @@ def reply_all(event: ToolEvent, ref: TicketRef) -> list[str]:
 def acknowledgement(ref: TicketRef, problems: list[FieldProblem]) -> str:
     """Return the text of the acknowledgement of MAIL opening `ref`."""
     config = AcknowledgementConfig()
-    ack = render_acknowledgement(MAIL, [ref], problems, config, "<a-1@x>", *MARKER)
+    ack = render_acknowledgement(
+        MAIL,
+        [ref],
+        problems,
+        config,
+        "<a-1@x>",
+        *MARKER,
+        watched=["support@example.com"],
+    )
     return ack.text_body
 
 

@@ -36,7 +36,7 @@ from tests.adapters.trackers.runners import (
 def test_ewm_contract(check: Callable[[TrackerUnderTest], None], auth: str) -> None:
     """Each contract check holds for EWM, signed in by form or by basic."""
     fake = FakeEwm(auth)
-    check(TrackerUnderTest(connect(fake), fake, "severity", "Major"))
+    check(TrackerUnderTest(connect(fake), fake, "severity", "Major", 250))
 
 
 def test_a_ticket_has_an_ewm_key_and_the_resource_url() -> None:

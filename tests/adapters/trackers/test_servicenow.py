@@ -8,7 +8,14 @@ from adapters.trackers.servicenow import build_tracker
 from adapters.trackers.servicenow_fields import CHOICE_TTL, ChoiceLists
 from adapters.trackers.servicenow_http import ServiceNowClient
 from mailroom.errors import ConfigurationError, PermanentError
-from mailroom.models import Address, CommentDraft, FieldProblem, TicketDraft
+from mailroom.models import (
+    Address,
+    CommentDraft,
+    FieldProblem,
+    NormalizedMail,
+    TicketDraft,
+)
+from mailroom.tickets import draft_ticket
 from tests.adapters.trackers.contract import attachment
 from tests.adapters.trackers.fake_servicenow import (
     INSTANCE,
@@ -125,6 +132,20 @@ def test_a_long_subject_is_cut_and_kept_whole_in_the_description() -> None:
     row = fake.record("incident", tracker(fake).create_ticket(long).key)
     assert len(row["short_description"]) == 160
     assert row["description"].startswith("Subject: " + "x" * 200)
+
+
+def test_a_subject_cut_for_every_tool_is_in_the_description_once() -> None:
+    """A 320 KB subject: 160 characters on a word, the whole text once."""
+    fake = FakeServiceNow()
+    subject = "Scanner in room 12 offline " * 12_000
+    mail = NormalizedMail(subject=subject, text_body="It stopped at 09:10.")
+    ref = tracker(fake).create_ticket(draft_ticket(mail, "m-9", {}, []))
+
+    row = fake.record("incident", ref.key)
+    expected = "Scanner in room 12 offline " * 5 + "Scanner in room 12\u2026"
+    assert row["short_description"] == expected
+    assert row["description"].startswith(f"Subject: {subject.strip()}\n\nIt stopped")
+    assert row["description"].count("Subject: ") == 1
 
 
 def test_a_comment_says_who_wrote_it_and_carries_the_mark() -> None:

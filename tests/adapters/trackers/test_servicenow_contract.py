@@ -19,7 +19,7 @@ def test_servicenow_contract(check: Callable[[TrackerUnderTest], None]) -> None:
     """Each contract check holds for ServiceNow on incident."""
     fake = FakeServiceNow()
     probe = ServiceNowProbe(fake)
-    check(TrackerUnderTest(tracker(fake), probe, "category", "network"))
+    check(TrackerUnderTest(tracker(fake), probe, "category", "network", 160))
 
 
 @pytest.mark.parametrize("check", CONTRACT, ids=lambda c: c.__name__)
@@ -29,4 +29,5 @@ def test_servicenow_contract_on_another_table(
     """Each contract check holds on a task table without parent_incident."""
     fake = FakeServiceNow(tables=("sc_task",))
     probe = ServiceNowProbe(fake, table="sc_task")
-    check(TrackerUnderTest(tracker(fake, table="sc_task"), probe, "urgency", "2"))
+    under = TrackerUnderTest(tracker(fake, table="sc_task"), probe, "urgency", "2", 160)
+    check(under)

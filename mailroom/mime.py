@@ -22,6 +22,7 @@ from mailroom.mime_headers import (
 )
 from mailroom.mime_meta import MetaParts, find_meta_parts
 from mailroom.mime_names import fallback_filename, safe_filename, unique_filenames
+from mailroom.mime_params import TOO_MANY_PARAMS, bounded_params, has_too_many_params
 from mailroom.mime_spool import LEFT_OFF_HEADER, LeftOff, read_left_off
 from mailroom.mime_tree import body_parts, children, leaves, raw_filename
 from mailroom.mime_unpack import ReadMessage, unpack_files
@@ -49,8 +50,11 @@ class _RawPolicy(Compat32):
     """Keep header values exactly as they arrived; Mailroom decodes them."""
 
     def header_fetch_parse(self, name: str, value: str) -> str:
-        """Return the stored value untouched (Compat32 would wrap 8-bit ones)."""
-        return value
+        """Return the stored value (Compat32 would wrap 8-bit ones).
+
+        Its parameters are bounded in number: see `mime_params`.
+        """
+        return bounded_params(name, value)
 
     def fold_binary(self, name: str, value: str) -> bytes:
         """Write a header back with its original folding and bytes."""
@@ -166,6 +170,8 @@ def _walk(message: Message, left_off_token: str | None) -> _Parts:
         parts.files.append(_attachment(leaf, name, in_related, left_off_token))
     for part in message.walk():
         parts.defects.extend(_describe_defect(defect) for defect in part.defects)
+        if any(has_too_many_params(*item) for item in part.raw_items()):
+            parts.defects.append(TOO_MANY_PARAMS)
     return parts
 
 

@@ -14,6 +14,7 @@ from email.message import Message
 
 from mailroom.mime_headers import decode_words, parse_message_ids
 from mailroom.mime_names import safe_filename
+from mailroom.mime_params import BOUNDED_COMPAT32
 from mailroom.mime_tree import children, is_message, raw_filename
 
 _SIGNATURES = {
@@ -115,4 +116,6 @@ def _returned_headers(part: Message) -> Message | None:
         inner = children(part)
         return inner[0] if inner else None
     data = part.get_payload(decode=True)
-    return email.message_from_bytes(data) if isinstance(data, bytes) else None
+    if not isinstance(data, bytes):
+        return None
+    return email.message_from_bytes(data, policy=BOUNDED_COMPAT32)

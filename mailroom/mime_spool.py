@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from email import policy
 from email.parser import BytesHeaderParser
 
+from mailroom.mime_params import BOUNDED_COMPAT32
 from mailroom.part_digest import PartDigest, split_ending
 
 LEFT_OFF_HEADER = "X-Mailroom-Left-Off"
@@ -197,7 +197,8 @@ class MimeSpool:
     def _open_body(self) -> None:
         """Read the headers just ended: open a multipart or start a leaf."""
         head, self._head = self._head or [], None
-        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(b"".join(head))
+        parser = BytesHeaderParser(policy=BOUNDED_COMPAT32)
+        headers = parser.parsebytes(b"".join(head))
         boundary = headers.get_boundary()
         if headers.get_content_maintype() == "multipart" and boundary:
             self._out.extend(head)

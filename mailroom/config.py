@@ -39,6 +39,7 @@ from mailroom.config_values import (
     check_public_url,
     require_entries,
 )
+from mailroom.config_yaml import load_yaml
 from mailroom.errors import ConfigurationError
 from mailroom.models import Importance
 
@@ -265,7 +266,7 @@ def parse_config(
     """
     settings = set_by or {}
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         raise ConfigurationError(describe_yaml(exc, source)) from None
 

@@ -18,6 +18,7 @@ from mailroom.config import (
     RouteConfig,
 )
 from mailroom.config_problems import Problem
+from mailroom.config_tool_checks import check_tools
 from mailroom.fields import check_field_map
 from mailroom.routing import check_route, glob_matches
 
@@ -30,6 +31,7 @@ def check_config(data: dict[str, Any]) -> list[Problem]:
     return [
         *check_mailboxes(data.get("mailboxes"), routes),
         *check_route_entries(routes, data.get("trackers")),
+        *check_tools(data.get("trackers")),
         *check_rules(data),
     ]
 

@@ -17,6 +17,9 @@ SizedValue = TypeVar("SizedValue", bound=Sized)
 _ADDRESS = re.compile(r"[^\s@<>,;]+@[^\s@<>,;]+")
 _HEADER = re.compile(r"X-[A-Za-z0-9-]+", re.IGNORECASE)
 _ID_DOMAIN = re.compile(r"[^\s<>@]+")
+# A host name (letters of any script, digits, dots, hyphens) or an IP address;
+# urlsplit takes "https://not a url" for a host with spaces.
+_HOST = re.compile(r"[\w.-]+|[0-9A-Fa-f:.]+")
 # The local tracker's keys: HELP-42. Jira's default key pattern is wider
 # (underscores, any length its administrators allow) but upper-case too.
 LOCAL_PROJECT = re.compile(r"[A-Z][A-Z0-9]{0,9}")
@@ -42,18 +45,45 @@ check_address = matching(
 
 def check_public_url(value: str) -> str:
     """Accept an absolute http or https address with a host and no query."""
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if not is_web_address(value):
         raise ValueError(
             "is not an absolute http:// or https:// address; set it to the "
             "address Mailroom is reached at: http://127.0.0.1:7071 on this "
             "machine, an https address for a real tenant (Graph posts "
             "notifications to https addresses only)"
         )
+    adds = "Mailroom adds /api/<function> and ?code=<key> to it"
+    return _check_address_alone(value, adds)
+
+
+def check_web_url(value: str) -> str:
+    """Accept the absolute http or https address of a service Mailroom calls."""
+    if not is_web_address(value):
+        raise ValueError(
+            "is not an absolute http:// or https:// address with a host; write "
+            "it in full, starting with https:// and the host's name, as "
+            "README.md's configuration reference shows"
+        )
+    return _check_address_alone(value, "Mailroom adds the API's paths to it")
+
+
+def is_web_address(value: str) -> bool:
+    """Tell whether `value` is an http or https address with a proper host."""
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+    except ValueError:  # an unclosed [ of an IPv6 address
+        return False
+    return parts.scheme in ("http", "https") and bool(_HOST.fullmatch(host))
+
+
+def _check_address_alone(value: str, reason: str) -> str:
+    """Refuse an address with a user, a query, a fragment or a bad port."""
+    parts = urlsplit(value)
     if parts.username or parts.password or parts.query or parts.fragment:
         raise ValueError(
             "holds a user, a query or a fragment; give the address alone, "
-            "since Mailroom adds /api/<function> and ?code=<key> to it"
+            f"since {reason}"
         )
     if not _has_valid_port(parts):
         raise ValueError("has a port that is not a number from 0 to 65535; fix it")

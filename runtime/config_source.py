@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from mailroom.config import Config, parse_config
+from mailroom.config_yaml import load_yaml
 from mailroom.errors import ConfigurationError
 
 DEFAULT_CONFIG = Path(__file__).with_name("default.yaml")
@@ -59,7 +60,7 @@ def apply_overrides(text: str, environ: Mapping[str, str]) -> str:
     if not names:
         return text
     try:
-        data: Any = yaml.safe_load(text) or {}
+        data: Any = load_yaml(text) or {}
     except yaml.YAMLError:
         # parse_config reports where the file breaks, without quoting it.
         return text
@@ -97,7 +98,7 @@ def overridden_keys(environ: Mapping[str, str], text: str) -> dict[str, str]:
 def _read_quietly(text: str) -> Any:
     """Return the YAML data of `text`, or None where it does not parse."""
     try:
-        return yaml.safe_load(text)
+        return load_yaml(text)
     except yaml.YAMLError:
         return None
 

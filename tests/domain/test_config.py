@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 import yaml
+from pydantic import BaseModel
 
 from mailroom.config import Config, parse_config
 from mailroom.errors import ConfigurationError
@@ -216,3 +217,216 @@ def test_a_jira_project_name_instead_of_its_key_is_refused() -> None:
     assert line.startswith("trackers.ops.project: is not a Jira project key")
     valid = {**jira, "project": "OPS_2"}
     parse_config(yaml.safe_dump(BASE | {"trackers": {"ops": valid}, "routes": routes}))
+
+
+# One valid section of each remote kind; the tests below spoil one key.
+TOOLS: dict[str, dict[str, Any]] = {
+    "ops": {
+        "kind": "jira",
+        "base_url": "https://jira.example.org",
+        "project": "OPS",
+        "email": "agent@example.org",
+        "api_token": "s3cr3t",
+    },
+    "sn": {
+        "kind": "servicenow",
+        "instance_url": "https://sn.example.org",
+        "username": "mailroom",
+        "password": "s3cr3t",
+    },
+    "boards": {
+        "kind": "azure_devops",
+        "organization_url": "https://devops.example.org/example-org",
+        "project": "Support",
+        "personal_access_token": "s3cr3t",
+    },
+    "ewm": {
+        "kind": "ewm",
+        "base_url": "https://ewm.example.org/ccm",
+        "project_area": "Support",
+    },
+}
+URL_KEYS = {"ops": "base_url", "sn": "instance_url", "boards": "organization_url"}
+URL_KEYS["ewm"] = "base_url"
+
+
+def tool_problems(name: str, **changes: Any) -> list[str]:
+    """Return the problems of BASE with tool `name`, changed, beside local."""
+    trackers = {"local": {"kind": "local"}, name: TOOLS[name] | changes}
+    return problems(trackers=trackers)
+
+
+def test_every_tool_is_valid_as_given() -> None:
+    """The sections the tests spoil load as they are."""
+    trackers = {"local": {"kind": "local"}} | TOOLS
+    config = parse_config(yaml.safe_dump(BASE | {"trackers": trackers}))
+    assert sorted(config.trackers) == ["boards", "ewm", "local", "ops", "sn"]
+
+
+@pytest.mark.parametrize("name", sorted(URL_KEYS))
+@pytest.mark.parametrize(
+    "url", ["not a url", "ftp://tool.example.org", "tool.example.org", "https://"]
+)
+def test_a_tool_url_that_is_no_http_address_is_refused_at_load(
+    name: str, url: str
+) -> None:
+    """Each kind's URL key must be an absolute http(s) address with a host."""
+    [line] = tool_problems(name, **{URL_KEYS[name]: url})
+    assert line == (
+        f"trackers.{name}.{URL_KEYS[name]}: is not an absolute http:// or "
+        "https:// address with a host; write it in full, starting with "
+        "https:// and the host's name, as README.md's configuration "
+        "reference shows"
+    )
+
+
+def test_a_tool_url_with_a_password_is_refused_without_echoing_it() -> None:
+    """A user and password in the URL belong in the sign-in keys."""
+    [line] = tool_problems("sn", instance_url="https://me:pa55@sn.example.org")
+    assert line.startswith("trackers.sn.instance_url: holds a user, a query")
+    assert "pa55" not in line
+
+
+def test_every_url_key_of_every_kind_is_checked() -> None:
+    """No tracker model has a *_url key that the load check leaves out."""
+    from mailroom.config_tool_checks import URL_KEYS as CHECKED
+    from mailroom.config_trackers import (
+        AzureDevOpsConfig,
+        EwmConfig,
+        JiraConfig,
+        ServiceNowConfig,
+    )
+
+    models: list[type[BaseModel]] = [
+        JiraConfig,
+        ServiceNowConfig,
+        AzureDevOpsConfig,
+        EwmConfig,
+    ]
+    for model in models:
+        [kind] = get_args(model.model_fields["kind"].annotation)
+        urls = tuple(key for key in model.model_fields if key.endswith("_url"))
+        assert CHECKED[kind] == urls
+
+
+def test_a_graph_base_url_that_is_no_http_address_is_refused() -> None:
+    """mail.graph.base_url is checked as a tool's URL is."""
+    graph = {"tenant_id": "t", "client_id": "c", "base_url": "graph.example.org"}
+    [line] = problems(mail={"kind": "graph", "graph": graph})
+    assert line.startswith("mail.graph.base_url: is not an absolute http://")
+
+
+def test_servicenow_token_and_password_together_are_refused_unquoted() -> None:
+    """README: oauth_token instead of user and password, not both."""
+    [line] = tool_problems("sn", oauth_token="t0ken")
+    assert line == (
+        "trackers.sn.oauth_token: is set together with username and password; "
+        "ServiceNow signs in with a bearer token or with a user and password, "
+        "not both, so remove the way the instance does not use"
+    )
+    assert "t0ken" not in line and "s3cr3t" not in line
+
+
+def test_servicenow_token_alone_is_accepted() -> None:
+    """A bearer token without user and password is one way to sign in."""
+    section = TOOLS["sn"] | {"username": None, "password": None, "oauth_token": "t"}
+    trackers = {"local": {"kind": "local"}, "sn": section}
+    parse_config(yaml.safe_dump(BASE | {"trackers": trackers}))
+
+
+@pytest.mark.parametrize(
+    ("changes", "key", "start"),
+    [
+        ({"personal_access_token": "p"}, "personal_access_token", "is for Jira Data"),
+        ({"deployment": "datacenter"}, "api_token", "is for Jira Cloud, but"),
+    ],
+)
+def test_a_jira_token_of_the_other_deployment_is_refused(
+    changes: dict[str, str], key: str, start: str
+) -> None:
+    """Cloud signs in with email and api_token, Data Center with its token."""
+    [line] = tool_problems("ops", **changes)
+    assert line.startswith(f"trackers.ops.{key}: {start}")
+
+
+@pytest.mark.parametrize(
+    ("changes", "key"),
+    [
+        ({"auth": "entra"}, "personal_access_token"),
+        ({"managed_identity_client_id": "client-1"}, "managed_identity_client_id"),
+    ],
+)
+def test_an_azure_devops_key_of_the_other_auth_is_refused(
+    changes: dict[str, str], key: str
+) -> None:
+    """auth pat signs in with the token, auth entra with the managed identity."""
+    [line] = tool_problems("boards", **changes)
+    assert line.startswith(f"trackers.boards.{key}: ")
+    assert "s3cr3t" not in line
+
+
+def test_the_new_users_trackers_report_every_problem_at_once() -> None:
+    """A bad Jira URL and a ServiceNow with two ways are named in one reading."""
+    jira = TOOLS["ops"] | {"base_url": "not a url"}
+    sn = {
+        "kind": "servicenow",
+        "instance_url": "ftp://sn.example.com",
+        "password": "p4ss",
+        "oauth_token": "t0ken",
+    }
+    trackers = {"local": {"kind": "local"}, "ops": jira, "sn": sn}
+    message = report(trackers=trackers)
+    heading, *lines = message.splitlines()
+    assert heading == "mailroom.yaml has 3 problem(s):"
+    assert [line.split(":")[0].strip() for line in lines] == [
+        "trackers.ops.base_url",
+        "trackers.sn.instance_url",
+        "trackers.sn.oauth_token",
+    ]
+    assert "p4ss" not in message and "t0ken" not in message
+
+
+def test_a_section_given_twice_is_refused_with_both_lines() -> None:
+    """A second trackers block no longer hides the first one."""
+    text = (
+        "mailboxes: [{address: helpdesk@example.org}]\n"
+        "trackers:\n"
+        "  local: {kind: local}\n"
+        "routes: [{name: everything, tools: [local]}]\n"
+        "trackers:\n"
+        "  ops: {kind: local, project: OPS}\n"
+    )
+    with pytest.raises(ConfigurationError) as caught:
+        parse_config(text, "mailroom.yaml")
+    assert str(caught.value) == (
+        "mailroom.yaml is not valid YAML at line 5, column 1: the key "
+        "'trackers' is given twice in one mapping, at lines 2 and 5; only one "
+        "can count, so merge the two into one"
+    )
+
+
+def test_a_key_given_twice_deep_down_is_refused_without_its_values() -> None:
+    """A repeated key inside a section is found too, its values unquoted."""
+    text = "mailboxes: [{address: helpdesk@example.org}]\n" + (
+        "runtime:\n"
+        "  public_url: http://127.0.0.1:7071\n"
+        "  marker_header: X-First-s3cr3t\n"
+        "  marker_header: X-Second\n"
+    )
+    with pytest.raises(ConfigurationError) as caught:
+        parse_config(text, "mailroom.yaml")
+    message = str(caught.value)
+    assert "at line 5, column 3: the key 'marker_header' is given twice" in message
+    assert "at lines 4 and 5" in message
+    assert "s3cr3t" not in message
+
+
+def test_a_merged_key_may_be_set_again() -> None:
+    """`<<: *defaults` then the same key is an override, not a repeat."""
+    text = yaml.safe_dump(BASE) + (
+        "defaults: &defaults {public_url: 'http://127.0.0.1:7071'}\n"
+        "runtime: {<<: *defaults, public_url: 'http://127.0.0.1:7181'}\n"
+    )
+    with pytest.raises(ConfigurationError) as caught:
+        parse_config(text, "mailroom.yaml")
+    assert "defaults: is not a section of the configuration" in str(caught.value)

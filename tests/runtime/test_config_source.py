@@ -90,6 +90,23 @@ def test_a_problem_in_the_file_still_names_the_file(tmp_path: Path) -> None:
         load_config(path, {"MAILROOM__runtime__public_url": "https://x.example"})
 
 
+def test_a_key_twice_in_the_file_is_refused_under_settings_too(
+    tmp_path: Path,
+) -> None:
+    """Applying app settings does not first keep the last of two keys."""
+    path = tmp_path / "mailroom.yaml"
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8")
+    path.write_text(text + "\ntrackers: {}\n", encoding="utf-8")
+    line = len(text.splitlines()) + 2
+    environ = {"MAILROOM__runtime__public_url": "https://x.example"}
+    with pytest.raises(ConfigurationError) as caught:
+        load_config(path, environ)
+    assert str(caught.value).startswith(
+        f"{path} is not valid YAML at line {line}, column 1: the key "
+        "'trackers' is given twice in one mapping, at lines "
+    )
+
+
 def test_a_setting_inside_a_plain_value_is_named() -> None:
     """MAILROOM__mail__kind__x cannot apply: mail.kind holds text."""
     environ = {"MAILROOM__mail__kind__x": "1"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -15,12 +16,17 @@ from mailroom.errors import ConfigurationError, MailroomError
 from mailroom.ports import KeyValueStore
 from runtime import wiring
 from runtime.cli_console import console
+from runtime.cli_data import require_data
 from runtime.cli_host import demo, serve
 from runtime.cli_mail import check, subscriptions
 from runtime.logs import configure_command_logging, configure_logging
 from runtime.queue_report import QUEUES
 
 RUNS_PIPELINE = {"serve", "demo", "deliver"}
+
+# Named, not __name__: run as `python -m runtime.cli` it would be __main__,
+# which is not one of the packages whose warnings a command prints.
+logger = logging.getLogger("runtime.cli")
 
 
 class Commands(click.Group):
@@ -128,10 +134,14 @@ def deliver(config: Config, files: tuple[Path, ...], address: str) -> None:
 @click.pass_obj
 def tickets(config: Config, as_json: bool) -> None:
     """List the local tracker's tickets with comments, files, links, events."""
+    from runtime.ticket_list import list_local_tickets
+
     require_data(config)
-    views = {}
-    for name, tracker in wiring.local_trackers(config).items():
-        views[name] = [view.model_dump(mode="json") for view in tracker.list_tickets()]
+    listed = list_local_tickets(config, ledger_for_reading(config))
+    views = {
+        name: [view.model_dump(mode="json") for view in found]
+        for name, found in listed.items()
+    }
     if as_json:
         click.echo(json.dumps(views, indent=2, ensure_ascii=False))
         return
@@ -182,10 +192,12 @@ def explain(
     from runtime.explain_diff import diff_file, diff_stored
     from runtime.explain_text import diff_lines, text_lines
 
-    # On stderr, so that --json output stays JSON.
+    # A JSON line on stderr, as every command's warnings: --json stays JSON.
     warning = unwatched_warning(config, mailbox) if mailbox else None
     if warning:
-        click.echo(warning, err=True)
+        logger.warning(
+            "explain.mailbox_unwatched", extra={"mailbox": mailbox, "detail": warning}
+        )
     report: Any
     if other is not None:
         changed = read_config(other)
@@ -274,16 +286,6 @@ def client_state(config: Config) -> None:
 
     secret = config.mail.client_state_secret.get_secret_value()
     click.echo(issue_client_state(secret, token_hex(8)))
-
-
-def require_data(config: Config) -> None:
-    """Stop with a clear message when there is no data folder to read."""
-    folder = wiring.data_dir(config)
-    if not folder.is_dir():
-        raise click.ClickException(
-            f"there is no data folder at {folder.resolve()}; run `mailroom demo` "
-            "or `mailroom serve` here first, or set runtime.data_dir"
-        )
 
 
 main.add_command(serve)

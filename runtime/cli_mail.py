@@ -13,10 +13,17 @@ from mailroom.config import Config
 from mailroom.ports import MailGateway
 from mailroom.subscriptions import Subscription
 from runtime import wiring
+from runtime.cli_data import require_data, uses_data_folder
 
 
 def opened_mail(config: Config) -> MailGateway:
-    """Return the configured mail gateway, closed when the command ends."""
+    """Return the configured mail gateway, closed when the command ends.
+
+    The local mailbox is read from the data folder, which must exist: a
+    command that only reads or deletes subscriptions creates none.
+    """
+    if config.mail.kind == "local":
+        require_data(config)
     return close_at_end(wiring.mail_gateway(config))
 
 
@@ -52,6 +59,8 @@ def subscriptions_sync(config: Config) -> None:
     """Create missing, renew expiring and drop stale subscriptions now."""
     from handlers.subscriptions import renew_subscriptions
 
+    if uses_data_folder(config):
+        require_data(config)
     wiring.configure(config)
     services = wiring.services()
     gateway = close_at_end(services.mail)
@@ -116,7 +125,7 @@ def subscriptions_delete(config: Config, ids: tuple[str, ...], every: bool) -> N
 @click.pass_obj
 def check(config: Config) -> None:
     """Probe sign-in, mailbox access and subscriptions; exit 1 on a failure."""
-    gateway = opened_mail(config)
+    gateway = close_at_end(wiring.mail_gateway(config))
     probe = getattr(gateway, "check", None)
     if probe is None:
         click.echo("the local mailbox needs no credentials: nothing to check")

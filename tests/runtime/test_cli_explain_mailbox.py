@@ -31,16 +31,30 @@ def test_a_malformed_mailbox_is_a_usage_error(tmp_path: Path) -> None:
     assert "'bad addr' is not a plain mail address" in result.output
 
 
-@pytest.mark.parametrize(
-    ("mailbox", "warned"),
-    [("other@example.org", True), ("HelpDesk@example.org", False)],
-)
-def test_an_unwatched_mailbox_is_warned_about_on_stderr(
-    tmp_path: Path, mailbox: str, warned: bool
+@pytest.mark.parametrize("mailbox", ["other@example.org", "other@example.com"])
+def test_an_unwatched_mailbox_is_warned_about_as_a_json_line(
+    tmp_path: Path, mailbox: str
 ) -> None:
-    """The warning names the mailbox; the JSON on stdout stays JSON."""
+    """The warning is one JSON line on stderr naming the mailbox; stdout is JSON."""
     result = explain(tmp_path, mailbox)
 
     assert result.exit_code == 0, result.output
-    assert (f"{mailbox} {UNWATCHED}" in result.stderr) is warned
+    [line] = result.stderr.splitlines()
+    warning = json.loads(line)
+    assert warning["level"] == "WARNING"
+    assert warning["event"] == "explain.mailbox_unwatched"
+    assert warning["mailbox"] == mailbox
+    assert (
+        warning["detail"]
+        == f"{mailbox} {UNWATCHED}; Mailroom will not process this mail"
+    )
+    assert isinstance(json.loads(result.stdout), dict)
+
+
+def test_a_watched_mailbox_in_other_case_is_not_warned_about(tmp_path: Path) -> None:
+    """Addresses compare without case: HelpDesk@ is the watched helpdesk@."""
+    result = explain(tmp_path, "HelpDesk@example.org")
+
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
     assert isinstance(json.loads(result.stdout), dict)

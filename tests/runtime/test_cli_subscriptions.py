@@ -1,9 +1,10 @@
-"""`mailroom subscriptions delete` says, per id, what it deleted."""
+"""`mailroom subscriptions` says what it did, and reads no data folder it lacks."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from runtime.cli import main
@@ -18,7 +19,9 @@ def subscriptions(config: Path, *args: str) -> Result:
 
 def test_deleting_unknown_ids_says_so_and_fails(tmp_path: Path) -> None:
     """Two ids that name nothing: two `not found` lines and status 1."""
-    result = subscriptions(config_file(tmp_path), "delete", "nope-again", "fake")
+    config = config_file(tmp_path)
+    (tmp_path / "data").mkdir()
+    result = subscriptions(config, "delete", "nope-again", "fake")
 
     assert result.exit_code == 1
     assert "not found nope-again\nnot found fake\n" in result.output
@@ -40,3 +43,20 @@ def test_a_known_and_an_unknown_id_delete_one_and_fail(
     assert f"deleted {real}\nnot found nope-again\n" in result.output
     after = subscriptions(config, "list").output.splitlines()
     assert after == before[1:]
+
+
+@pytest.mark.parametrize("args", [["list"], ["delete", "--all"], ["sync"]])
+def test_without_a_data_folder_each_command_stops_and_creates_none(
+    tmp_path: Path, args: list[str]
+) -> None:
+    """No data folder: the folder is named, nothing is made, `tickets` agrees."""
+    config = config_file(tmp_path)
+
+    result = subscriptions(config, *args)
+
+    assert result.exit_code == 1
+    data = tmp_path / "data"
+    assert f"Error: there is no data folder at {data}" in result.output
+    assert not data.exists()
+    tickets = CliRunner().invoke(main, ["--config", str(config), "tickets"])
+    assert "there is no data folder" in tickets.output

@@ -12,6 +12,7 @@ from mailroom.bodies import decode_bytes, html_to_text
 from mailroom.mime_headers import parse_addresses
 from mailroom.mime_names import fallback_filename, safe_filename
 from mailroom.models import Address, RelatedItem
+from mailroom.ole_guard import directory_fits
 from mailroom.rtf import MAX_RTF_BYTES, rtf_text, unpacked_size
 
 # Every .msg is an OLE compound file; anything else is not worth opening.
@@ -55,8 +56,9 @@ class MsgView(Protocol):
 def read_outlook_msg(data: bytes, filename: str) -> RelatedItem | None:
     """Read an attached .msg into a related item; None if it is unreadable.
 
-    Also None when its RTF bodies unpack past `rtf.MAX_RTF_BYTES` in all:
-    extract-msg unpacks them while opening the file.
+    Also None when its directory is longer than `ole_guard` allows, or its
+    RTF bodies unpack past `rtf.MAX_RTF_BYTES` in all: extract-msg unpacks
+    them while opening the file.
     """
     if not data.startswith(OLE_MAGIC):
         return None
@@ -65,7 +67,7 @@ def read_outlook_msg(data: bytes, filename: str) -> RelatedItem | None:
     from extract_msg.msg_classes import MessageBase
 
     try:
-        if not _rtf_bodies_fit(data):
+        if not directory_fits(data) or not _rtf_bodies_fit(data):
             return None
         # RTFDE, which extract-msg derives a missing body with, takes about
         # ten seconds and 300 MB per MB of RTF; the RTF is read as text here.

@@ -94,6 +94,27 @@ def check_servicenow_sign_in(where: Location, entry: dict[str, Any]) -> list[Pro
 
 
 def check_azure_devops_sign_in(where: Location, entry: dict[str, Any]) -> list[Problem]:
+    """Refuse a key of the sign-in `auth` does not name, and half a hook login."""
+    return check_azure_devops_auth(where, entry) + check_hook_login(where, entry)
+
+
+def check_hook_login(where: Location, entry: dict[str, Any]) -> list[Problem]:
+    """Refuse a hook user name without its password, or the reverse."""
+    pair = ("hook_username", "hook_password")
+    missing = [key for key in pair if not given(entry, key)]
+    if len(missing) != 1:
+        return []
+    [other] = [key for key in pair if key not in missing]
+    return [
+        Problem(
+            (*where, missing[0]),
+            f"is missing while {other} is set; service hooks sign in with "
+            "both, and without both every hook call is refused",
+        )
+    ]
+
+
+def check_azure_devops_auth(where: Location, entry: dict[str, Any]) -> list[Problem]:
     """Refuse the key of the way of signing in that `auth` does not name."""
     auth = entry.get("auth", "pat")
     if auth == "pat" and given(entry, "managed_identity_client_id"):

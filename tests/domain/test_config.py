@@ -365,6 +365,28 @@ def test_an_azure_devops_key_of_the_other_auth_is_refused(
     assert "s3cr3t" not in line
 
 
+@pytest.mark.parametrize(
+    ("given", "missing"),
+    [("hook_username", "hook_password"), ("hook_password", "hook_username")],
+)
+def test_half_an_azure_devops_hook_login_is_refused(given: str, missing: str) -> None:
+    """Service hooks send both; one alone would refuse every hook call."""
+    [line] = tool_problems("boards", **{given: "h00k"})
+    assert line == (
+        f"trackers.boards.{missing}: is missing while {given} is set; service "
+        "hooks sign in with both, and without both every hook call is refused"
+    )
+    assert "h00k" not in line
+
+
+def test_a_whole_azure_devops_hook_login_is_accepted() -> None:
+    """User name and password together are the hook login."""
+    section = TOOLS["boards"] | {"hook_username": "hooks", "hook_password": "h"}
+    trackers = {"local": {"kind": "local"}, "boards": section}
+    config = parse_config(yaml.safe_dump(BASE | {"trackers": trackers}))
+    assert config.trackers["boards"].hook_username == "hooks"  # type: ignore[union-attr]
+
+
 def test_the_new_users_trackers_report_every_problem_at_once() -> None:
     """A bad Jira URL and a ServiceNow with two ways are named in one reading."""
     jira = TOOLS["ops"] | {"base_url": "not a url"}

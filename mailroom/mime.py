@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import email
 import hashlib
-import io
 import re
 from dataclasses import dataclass, field
-from email.generator import BytesGenerator
 from email.message import Message
-from email.policy import Compat32
 
 from mailroom.bodies import HTML_FLATTENED, decode_bytes, render_html
 from mailroom.cloud_links import find_cloud_links
@@ -22,11 +18,21 @@ from mailroom.mime_headers import (
 )
 from mailroom.mime_meta import MetaParts, find_meta_parts
 from mailroom.mime_names import fallback_filename, safe_filename, unique_filenames
-from mailroom.mime_params import TOO_MANY_PARAMS, bounded_params, has_too_many_params
+from mailroom.mime_nesting import NESTED_TOO_DEEP, is_left_unread
+from mailroom.mime_params import TOO_MANY_PARAMS, has_too_many_params
+from mailroom.mime_raw import message_bytes, read_message
+from mailroom.mime_salvage import salvage_mail
 from mailroom.mime_spool import LEFT_OFF_HEADER, LeftOff, read_left_off
-from mailroom.mime_tree import body_parts, children, leaves, raw_filename
+from mailroom.mime_tree import (
+    body_parts,
+    children,
+    content_type,
+    leaves,
+    raw_filename,
+    report_type,
+)
 from mailroom.mime_unpack import ReadMessage, unpack_files
-from mailroom.models import Attachment, AttachmentData, NormalizedMail, ParsedMail
+from mailroom.models import Attachment, AttachmentData, ParsedMail
 
 __all__ = [
     "decode_encoded_words",
@@ -37,46 +43,12 @@ __all__ = [
     "unique_filenames",
 ]
 
-_TOKEN_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
 # An attached mail is read as a related item down to this depth, no further.
 _MAX_DEPTH = 3
 CHARSETS_UNDETECTED = (
     f"More than {MAX_DETECTIONS} parts of the mail name no usable charset; "
     "the rest were read as UTF-8, else Windows-1252, without detection."
 )
-
-
-class _RawPolicy(Compat32):
-    """Keep header values exactly as they arrived; Mailroom decodes them."""
-
-    def header_fetch_parse(self, name: str, value: str) -> str:
-        """Return the stored value (Compat32 would wrap 8-bit ones).
-
-        Its parameters are bounded in number: see `mime_params`.
-        """
-        return bounded_params(name, value)
-
-    def fold_binary(self, name: str, value: str) -> bytes:
-        """Write a header back with its original folding and bytes."""
-        return f"{name}: {value}{self.linesep}".encode("ascii", "surrogateescape")
-
-
-_POLICY = _RawPolicy()
-
-
-class _RawGenerator(BytesGenerator):
-    """Write a message back as it arrived, broken multiparts included."""
-
-    def _handle_multipart(self, msg: Message) -> None:
-        """Write a multipart whose boundary was never found as plain text.
-
-        The stdlib would decode its body with `replace` and then fail to
-        write the result back as ASCII.
-        """
-        if msg.is_multipart():
-            super()._handle_multipart(msg)  # type: ignore[misc]
-        else:
-            self._handle_text(msg)  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -109,18 +81,20 @@ def parse_mail(raw: bytes, left_off_token: str | None = None) -> ParsedMail:
 def _parse_guarded(
     raw: bytes, depth: int, left_off_token: str | None = None
 ) -> ParsedMail:
-    """Parse a mail nested `depth` levels deep, turning failure into a defect."""
+    """Parse a mail nested `depth` levels deep, turning failure into a defect.
+
+    A mail whose body cannot be read still gives its headers and what text
+    can be read safely (see `mime_salvage`).
+    """
     try:
         return _parse(raw, depth, left_off_token)
     except Exception as exc:  # the one place that must turn any failure into data
-        defect = "The mail could not be parsed (" + type(exc).__name__ + ")."
-        return ParsedMail(mail=NormalizedMail(defects=[defect]))
+        return ParsedMail(mail=salvage_mail(raw, exc))
 
 
 def _parse(raw: bytes, depth: int, left_off_token: str | None) -> ParsedMail:
     """Parse the bytes; any exception is handled by `_parse_guarded`."""
-    linesep = "\r\n" if b"\r\n" in raw[:4096] else "\n"
-    message = email.message_from_bytes(raw, policy=_POLICY.clone(linesep=linesep))
+    message = read_message(raw)
     parts = _walk(message, left_off_token)
     unpacked = unpack_files(parts.files, _message_reader(depth))
 
@@ -131,8 +105,8 @@ def _parse(raw: bytes, depth: int, left_off_token: str | None) -> ParsedMail:
     defects = [*headers.defects, *parts.defects, *unpacked.defects]
     mail = headers.model_copy(
         update={
-            "content_type": _content_type(message),
-            "report_type": _report_type(message),
+            "content_type": content_type(message),
+            "report_type": report_type(message),
             "text_body": text_body,
             "html_body": html_body,
             "attachments": [item.meta for item in unpacked.files],
@@ -172,6 +146,8 @@ def _walk(message: Message, left_off_token: str | None) -> _Parts:
         parts.defects.extend(_describe_defect(defect) for defect in part.defects)
         if any(has_too_many_params(*item) for item in part.raw_items()):
             parts.defects.append(TOO_MANY_PARAMS)
+        if is_left_unread(part):
+            parts.defects.append(NESTED_TOO_DEEP)
     return parts
 
 
@@ -233,16 +209,9 @@ def _part_text(part: Message, html: bool) -> str:
 def _payload_bytes(part: Message) -> bytes:
     """Return a leaf's decoded bytes; an attached message as an .eml file."""
     if part.is_multipart():
-        return b"".join(_message_bytes(item) for item in children(part))
+        return b"".join(message_bytes(item) for item in children(part))
     data = part.get_payload(decode=True)
     return data if isinstance(data, bytes) else b""
-
-
-def _message_bytes(message: Message) -> bytes:
-    """Serialize a message with its headers and bodies as they arrived."""
-    buffer = io.BytesIO()
-    _RawGenerator(buffer, mangle_from_=False).flatten(message)
-    return buffer.getvalue()
 
 
 def _attachment(
@@ -258,7 +227,7 @@ def _attachment(
     disposition = part.get_content_disposition()
     meta = Attachment(
         filename=name,
-        content_type=_content_type(part),
+        content_type=content_type(part),
         size=len(data) if left_off is None else left_off.size,
         sha256=hashlib.sha256(data).hexdigest()
         if left_off is None
@@ -287,7 +256,7 @@ def _filename(part: Message, index: int) -> str:
             return safe_filename(subject + ".eml")
     raw = raw_filename(part)
     name = safe_filename(decode_words(raw)) if raw else ""
-    return name or fallback_filename(index, _content_type(part))
+    return name or fallback_filename(index, content_type(part))
 
 
 def _inner_subject(part: Message) -> str:
@@ -306,22 +275,6 @@ def _content_id(part: Message) -> str | None:
         return None
     cleaned = re.sub(r"\s+", "", decode_header_value(value))
     return cleaned.strip("<>") or None
-
-
-def _content_type(part: Message) -> str:
-    """Return the part's content type, or a safe default when it is garbage."""
-    ctype = part.get_content_type()
-    if _TOKEN_TYPE.match(ctype):
-        return ctype
-    return "application/octet-stream"
-
-
-def _report_type(message: Message) -> str | None:
-    """Return the report-type of a multipart/report, else None."""
-    if message.get_content_type() != "multipart/report":
-        return None
-    value = message.get_param("report-type")
-    return value.strip().lower() if isinstance(value, str) else None
 
 
 def _describe_defect(defect: Exception) -> str:

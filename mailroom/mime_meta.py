@@ -8,9 +8,9 @@ its ticket.
 
 from __future__ import annotations
 
-import email
 from dataclasses import dataclass, field
 from email.message import Message
+from email.parser import BytesHeaderParser
 
 from mailroom.mime_headers import decode_words, parse_message_ids
 from mailroom.mime_names import safe_filename
@@ -111,6 +111,8 @@ def _returned_headers(part: Message) -> Message | None:
     """Return the header block of a returned mail, parsed as a message.
 
     For a report's machine-readable part it is the first block of fields.
+    Only that block is parsed: a body behind it is never entered, however
+    deep it nests.
     """
     if is_message(part):
         inner = children(part)
@@ -118,4 +120,4 @@ def _returned_headers(part: Message) -> Message | None:
     data = part.get_payload(decode=True)
     if not isinstance(data, bytes):
         return None
-    return email.message_from_bytes(data, policy=BOUNDED_COMPAT32)
+    return BytesHeaderParser(policy=BOUNDED_COMPAT32).parsebytes(data)

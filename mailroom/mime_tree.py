@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from email.message import Message
+
+_TOKEN_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
 
 
 def children(part: Message) -> list[Message]:
@@ -12,6 +15,22 @@ def children(part: Message) -> list[Message]:
     if not isinstance(payload, list):
         return []
     return [child for child in payload if isinstance(child, Message)]
+
+
+def content_type(part: Message) -> str:
+    """Return the part's content type, or a safe default when it is garbage."""
+    ctype = part.get_content_type()
+    if _TOKEN_TYPE.match(ctype):
+        return ctype
+    return "application/octet-stream"
+
+
+def report_type(message: Message) -> str | None:
+    """Return the report-type of a multipart/report, else None."""
+    if message.get_content_type() != "multipart/report":
+        return None
+    value = message.get_param("report-type")
+    return value.strip().lower() if isinstance(value, str) else None
 
 
 def is_message(part: Message) -> bool:

@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass, field
 from email.message import Message
 
-from mailroom.bodies import HTML_FLATTENED, decode_bytes, render_html
+from mailroom.bodies import HTML_FLATTENED, render_html
+from mailroom.charsets import decode_bytes
 from mailroom.cloud_links import find_cloud_links
 from mailroom.detection_budget import MAX_DETECTIONS, limited_detection
 from mailroom.mime_headers import (

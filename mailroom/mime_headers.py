@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
-from mailroom.bodies import decode_bytes, decode_utf8_lenient, resolve_charset
+from mailroom.charsets import decode_bytes, decode_utf8_lenient, resolve_charset
 from mailroom.models import Address, Header, Importance, NormalizedMail
 
 _ENCODED_WORD = re.compile(r"=\?([^?\s]{1,64})\?([bBqQ])\?([^?]*)\?=")

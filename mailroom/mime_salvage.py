@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from email.message import Message
 
-from mailroom.bodies import decode_bytes, html_to_text
+from mailroom.bodies import html_to_text
+from mailroom.charsets import decode_bytes
 from mailroom.mime_headers import read_headers
 from mailroom.mime_nesting import ShallowMessage
 from mailroom.mime_raw import read_message, read_shallow_message

@@ -8,7 +8,8 @@ from typing import Any, Protocol
 
 import olefile
 
-from mailroom.bodies import decode_bytes, html_to_text
+from mailroom.bodies import html_to_text
+from mailroom.charsets import decode_bytes
 from mailroom.mime_headers import parse_addresses
 from mailroom.mime_names import fallback_filename, safe_filename
 from mailroom.models import Address, RelatedItem

@@ -9,7 +9,8 @@ from typing import Any
 from tnefparse.tnef import TNEF
 
 from mailroom import tnef_guard
-from mailroom.bodies import decode_bytes, html_to_text
+from mailroom.bodies import html_to_text
+from mailroom.charsets import decode_bytes
 from mailroom.rtf import read_compressed_rtf, rtf_text
 
 # tnefparse logs a warning for every property a damaged stream lacks; the

@@ -62,9 +62,10 @@ def demo(
     host.run_timers()
     files = sorted(samples.glob("*.eml"))
     address = config.mailboxes[0].address
-    deliver_files(files, address, wiring.settings(), console, host)
+    deadline = time.monotonic() + timeout
+    deliver_files(files, address, wiring.settings(), console, host, deadline)
     with console.status("waiting for the pipeline to finish"):
-        idle = host.wait_idle(timeout)
+        idle = host.wait_idle(max(0.0, deadline - time.monotonic()))
     print_summary(wiring.services(), host, console)
     if not idle:
         console.print("the pipeline did not finish in time", style="red")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -22,12 +23,16 @@ def deliver_files(
     config: Config,
     console: Console,
     host: LocalHost | None,
+    deadline: float | None = None,
 ) -> list[str]:
     """Deliver each file to `address`, in order; return the new item ids.
 
     With a host running here, each mail is delivered once the previous one
-    has gone through, as a person's replies follow the tickets they answer.
+    has gone through, as a person's replies follow the tickets they answer;
+    past `deadline` (a time.monotonic() value), the rest go without waiting.
     """
+    if deadline is None:
+        deadline = time.monotonic() + 120.0
     mailbox = wiring.local_mailbox(config)
     item_ids: list[str] = []
     # A progress bar on a pipe or a file leaves only a blank line behind.
@@ -36,8 +41,9 @@ def deliver_files(
         task = progress.add_task("delivering mail", total=len(files))
         for path in files:
             item_ids.append(mailbox.deliver(address, path.read_bytes()))
-            if host is not None:
-                host.wait_idle(120, settle=0.05)
+            left = deadline - time.monotonic()
+            if host is not None and left > 0:
+                host.wait_idle(left, settle=0.05)
             progress.advance(task)
     console.print(f"delivered {len(files)} mail(s) to the local mailbox")
     return item_ids

@@ -164,13 +164,14 @@ def rate_keys(
 ) -> tuple[str, str]:
     """Return who an acknowledgement counts against: its addressee and thread.
 
-    A linked ticket counts on the thread it follows up.
+    A linked ticket counts on the thread it follows up, under the same key
+    (tool and ticket) as the acknowledgement of the mail that opened it.
     """
     answered = requester_recipients(mail, watched).to
     sender = answered[0].email.lower() if answered else ""
-    linked = [r.ticket_key for r in record.deliveries if r.ticket_key]
-    first = tickets[0]
-    return sender, linked[0] if linked else f"{first.tool}|{first.key}"
+    linked = [(r.tool, r.ticket_key) for r in record.deliveries if r.ticket_key]
+    tool, key = linked[0] if linked else (tickets[0].tool, tickets[0].key)
+    return sender, f"{tool}|{key}"
 
 
 def finished_tickets(record: MailRecord, ledger: Ledger) -> list[TicketRef] | None:

@@ -26,6 +26,11 @@ CLAIMS = "claims"
 # goes back to its queue and comes again after CLAIMED_WAIT at the soonest.
 CLAIM_SECONDS = 360.0
 CLAIMED_WAIT = 5.0
+# A copy that finds a claim held looks again within a minute: a live holder
+# has finished by then, and a dead one's claim runs out a few looks later.
+# The wait is past the queue's retry delay, so the stage defers the copy
+# and its tries are not spent.
+HOLDER_RECHECK = 60.0
 
 
 def claim(
@@ -90,9 +95,10 @@ def holding(
     given up and RetryableError(`busy`, `retry_after`) sends the message
     back to its queue. `busy` must not name an address: it is logged.
 
-    With `wait_for_holder`, the message waits at least until the claim it
-    found runs out: a holder that stopped without releasing it (a killed
-    process) does not make the copy spend its tries and land in poison.
+    With `wait_for_holder`, the message waits until the claim it found runs
+    out, looking again at most HOLDER_RECHECK seconds later: a holder that
+    stopped without releasing it (a killed process) does not make the copy
+    spend its tries and land in poison.
     """
     taken: list[str] = []
     deadline = time.monotonic() + patience
@@ -102,7 +108,8 @@ def holding(
                 if time.monotonic() >= deadline:
                     wait = retry_after
                     if wait_for_holder:
-                        wait = max(wait or 0.0, held_for(store, key, clock()))
+                        held = min(held_for(store, key, clock()), HOLDER_RECHECK)
+                        wait = max(wait or 0.0, held)
                     raise RetryableError(busy, retry_after=wait)
                 time.sleep(0.05)
             taken.append(key)

@@ -62,8 +62,18 @@ def recipient_problem(email: str, watched: Collection[str]) -> str | None:
 
 
 def is_watched(email: str, watched: Collection[str]) -> bool:
-    """Tell whether an address is one of the watched mailboxes, case aside."""
-    return email.lower() in {address.lower() for address in watched}
+    """Tell whether an address reaches a watched mailbox, case aside.
+
+    Exchange Online delivers name+tag@domain to name@domain (plus
+    addressing), so a tagged address of a watched mailbox is that mailbox.
+    """
+    return mailbox_of(email) in {mailbox_of(address) for address in watched}
+
+
+def mailbox_of(email: str) -> str:
+    """Return the mailbox an address is delivered to: no +tag, lower case."""
+    local, at, domain = email.lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}{at}{domain}" if at and local else email.lower()
 
 
 def _domain_problem(domain: str) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mailroom.models import Address
-from mailroom.recipients import address_problem, requester_recipients
+from mailroom.recipients import address_problem, is_watched, requester_recipients
 from tests.domain.mailfactory import make_mail
 
 HELPDESK = "helpdesk@example.org"
@@ -94,6 +94,36 @@ def test_a_reply_to_naming_a_watched_mailbox_gives_way_to_the_sender() -> None:
     assert recipients.refused == [
         "a Reply-To address is not usable: it is a mailbox Mailroom watches"
     ]
+
+
+@pytest.mark.parametrize(
+    ("email", "watched"),
+    [
+        ("helpdesk+tickets@example.org", True),
+        ("HelpDesk+Urgent+2@Example.org", True),
+        ("helpdesk@example.org", True),
+        ("helpdesk2@example.org", False),
+        ("helpdesk+tickets@example.com", False),
+        ("+helpdesk@example.org", False),
+    ],
+)
+def test_a_tagged_address_of_a_watched_mailbox_is_that_mailbox(
+    email: str, watched: bool
+) -> None:
+    """Exchange delivers name+tag@domain to name@domain: plus addressing."""
+    assert is_watched(email, [HELPDESK]) is watched
+
+
+def test_a_reply_to_with_a_tag_of_the_helpdesk_gives_way_to_the_sender() -> None:
+    """Reply-To: helpdesk+tickets@ reaches the helpdesk; From gets the mail."""
+    mail = make_mail(
+        sender=Address(email="ivy@example.com"),
+        reply_to=[Address(email="helpdesk+tickets@example.org")],
+    )
+
+    recipients = requester_recipients(mail, [HELPDESK])
+
+    assert [a.email for a in recipients.to] == ["ivy@example.com"]
 
 
 def test_a_reply_to_keeps_its_addresses_that_are_not_watched() -> None:

@@ -15,6 +15,7 @@ from mailroom.models import Address, Header, Importance, NormalizedMail
 
 _ENCODED_WORD = re.compile(r"=\?([^?\s]{1,64})\?([bBqQ])\?([^?]*)\?=")
 _MESSAGE_ID = re.compile(r"<([^<>]*)>")
+_NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=\s]")
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
 # A References header names the thread's root and its newest mail last; past
 # this many ids, the root and the newest are kept (RFC 5322 3.6.4 lets a
@@ -97,20 +98,29 @@ def decode_encoded_words(text: str) -> str:
     run: list[tuple[str, bytes]] = []
     position = 0
     for match in _ENCODED_WORD.finditer(text):
+        charset, encoding, payload = match.groups()
+        data = _word_bytes(encoding, payload)
+        if data is None:
+            continue  # no encoded word: it stays in the text as written
         gap = text[position : match.start()]
         if gap.strip() or not run:
             chunks.extend((_decode_run(run), _read_8bit(gap)))
             run = []
-        charset, encoding, payload = match.groups()
-        run.append((charset.split("*")[0].lower(), _word_bytes(encoding, payload)))
+        run.append((charset.split("*")[0].lower(), data))
         position = match.end()
     chunks.extend((_decode_run(run), _read_8bit(text[position:])))
     return "".join(chunks)
 
 
-def _word_bytes(encoding: str, payload: str) -> bytes:
-    """Return the bytes of one encoded word's B or Q payload."""
+def _word_bytes(encoding: str, payload: str) -> bytes | None:
+    """Return the bytes of one encoded word's B or Q payload.
+
+    None when a B payload holds characters base64 never uses: text that only
+    looks like an encoded word, which decoding would turn into garbage.
+    """
     if encoding in "bB":
+        if _NOT_BASE64.search(payload):
+            return None
         cleaned = re.sub(r"[^A-Za-z0-9+/]", "", payload)
         cleaned = cleaned[: len(cleaned) - 1] if len(cleaned) % 4 == 1 else cleaned
         return base64.b64decode(cleaned + "=" * (-len(cleaned) % 4))

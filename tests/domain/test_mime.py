@@ -69,6 +69,28 @@ def test_encoded_word_subjects_decode_in_many_charsets(
     assert _parse("Subject: " + header).subject == expected
 
 
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (
+            "=?utf-8?b?!!!notbase64***?= Bad charset",
+            "=?utf-8?b?!!!notbase64***?= Bad charset",
+        ),
+        (
+            "Printer =?utf-8?B?invalid!!?= =?utf-8?B?w6Q=?=",
+            "Printer =?utf-8?B?invalid!!?= ä",
+        ),
+        ("=?utf-8?B?w6TD tsO8?=", "äöü"),
+    ],
+)
+def test_a_b_word_with_characters_base64_never_uses_stays_as_written(
+    header: str, expected: str
+) -> None:
+    """Text that only looks like an encoded word is not decoded into garbage;
+    the words around it still decode, and blanks inside a word are allowed."""
+    assert _parse("Subject: " + header).subject == expected
+
+
 def test_encoded_word_split_inside_a_character_is_rejoined() -> None:
     """A UTF-8 character split across two B words comes back whole."""
     data = "Lösung".encode()

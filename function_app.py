@@ -28,7 +28,12 @@ from handlers.webhooks import HttpAnswer
 from mailroom.messages import AckRequest, DeliveryRequest, LifecycleEvent, MailChange
 from mailroom.tool_events import ToolEvent
 from runtime.telemetry import configure_telemetry
-from runtime.wiring import client_state_secret, services, webhook_reader
+from runtime.wiring import (
+    client_state_secret,
+    services,
+    webhook_blobs,
+    webhook_reader,
+)
 
 STORAGE = "AzureWebJobsStorage"
 MAIL_CHANGES = "mail-changes"
@@ -77,7 +82,9 @@ def tool_events(
     headers = {name.lower(): value for name, value in req.headers.items()}
     with invocation(context):
         reader = webhook_reader(tool)
-        answer = accept_tool_webhook(tool, headers, req.get_body(), reader)
+        answer = accept_tool_webhook(
+            tool, headers, req.get_body(), reader, webhook_blobs()
+        )
     return respond(answer, events)
 
 

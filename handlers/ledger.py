@@ -112,10 +112,16 @@ def pending_mail(key: str) -> str | None:
 
 
 class TicketState(Model):
-    """Whether a ticket is closed, as the tool last reported it."""
+    """Whether a ticket is closed, as the tool last reported it.
+
+    `status_at` is when the tool made the change recorded here, so that a
+    status change arriving after a newer one does not undo it.
+    """
 
     closed: bool = False
     closed_at: datetime | None = None
+    status: str | None = None
+    status_at: datetime | None = None
 
 
 class SubscriptionRow(Model):

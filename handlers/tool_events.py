@@ -3,7 +3,9 @@
 A public comment on a ticket that came from mail is answered under that
 mail (reply-all unless the tool's `reply_on_modify` says otherwise); a
 ticket opened in the tool for a requester becomes a new mail. Each event is
-handled once: replays of the same event id change nothing.
+handled once: replays of the same event id change nothing. Webhooks arrive
+out of order: a status change older than the one recorded for its ticket
+is recorded as stale, and neither applied nor mailed.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from handlers.services import Services
 from mailroom.errors import PermanentError
 from mailroom.models import NormalizedMail, OutgoingMail, TicketRef
 from mailroom.recipients import recipient_problem
-from mailroom.tool_events import ToolEvent
+from mailroom.tool_events import ToolEvent, superseded
 from mailroom.tool_replies import (
     compose_comment_reply,
     compose_new_ticket_mail,
@@ -32,6 +34,8 @@ from mailroom.tool_replies import (
 logger = logging.getLogger(__name__)
 
 HANDLED = "tool-events"  # events done, by tool and event id
+STALE = "stale"
+STALE_REASON = "older-than-recorded-status"
 
 
 def handle_tool_event(event: ToolEvent, services: Services) -> list[Any]:
@@ -42,6 +46,7 @@ def handle_tool_event(event: ToolEvent, services: Services) -> list[Any]:
         if services.store.get(HANDLED, event_key) is not None:
             unit.outcome = "duplicate"
             return []
+        event = with_body(event, services)
 
         # Copies of one event can arrive at once (a tool retrying its
         # webhook): the claim lets one work and sends the others back to
@@ -53,7 +58,17 @@ def handle_tool_event(event: ToolEvent, services: Services) -> list[Any]:
             "handled by another worker",
         ):
             unit.outcome = handle_claimed(event, event_key, services)
+        if unit.outcome == STALE:
+            unit.note(reason=STALE_REASON)
         return []
+
+
+def with_body(event: ToolEvent, services: Services) -> ToolEvent:
+    """Return the event with its body, read back from its blob if it has one."""
+    if event.body_blob is None:
+        return event
+    body = services.blobs.get(event.body_blob).decode("utf-8")
+    return event.model_copy(update={"body": body, "body_blob": None})
 
 
 def handle_claimed(event: ToolEvent, event_key: str, services: Services) -> str:
@@ -68,6 +83,8 @@ def handle_claimed(event: ToolEvent, event_key: str, services: Services) -> str:
     else:
         outcome = record_status(event, services, ledger)
     record = {"outcome": outcome, "at": services.now().isoformat()}
+    if outcome == STALE:
+        record["reason"] = STALE_REASON
     services.store.upsert(HANDLED, event_key, record)
     return outcome
 
@@ -108,11 +125,36 @@ def reply_to_comment(event: ToolEvent, services: Services, ledger: Ledger) -> st
 
 
 def record_status(event: ToolEvent, services: Services, ledger: Ledger) -> str:
-    """Remember whether the tool closed or reopened a ticket."""
+    """Remember whether the tool closed or reopened a ticket, newest first.
+
+    Two changes of one ticket handled at once would both read the state
+    before either wrote it: the ticket's claim lets one at a time decide.
+    """
+    with working_alone(
+        services,
+        f"ticket-state|{event.tool}|{event.ticket_key.upper()}",
+        busy=f"the status of {event.ticket_key} in {event.tool} is being "
+        "recorded by another worker",
+    ):
+        return apply_status(event, services, ledger)
+
+
+def apply_status(event: ToolEvent, services: Services, ledger: Ledger) -> str:
+    """Record a status change unless a newer one is recorded already."""
+    recorded = ledger.ticket_state(event.tool, event.ticket_key)
+    if superseded(event.changed_at, recorded.status_at):
+        return STALE
+
     section = services.config.trackers[event.tool]
     closing = {status.casefold() for status in section.closed_statuses}
     closed = (event.status or "").casefold() in closing
-    state = TicketState(closed=closed, closed_at=services.now() if closed else None)
+    at = event.changed_at or services.now()
+    state = TicketState(
+        closed=closed,
+        closed_at=at if closed else None,
+        status=event.status,
+        status_at=event.changed_at or recorded.status_at,
+    )
     ledger.save_ticket_state(event.tool, event.ticket_key, state)
     outcome = "closed" if closed else "reopened"
     if section.notify_status and event.status:

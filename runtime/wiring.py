@@ -47,6 +47,7 @@ def configure(config: Config, ports: Services | None = None) -> None:
     _ports = ports
     settings.cache_clear()
     services.cache_clear()
+    webhook_blobs.cache_clear()
 
 
 @cache
@@ -170,6 +171,14 @@ def build_tracker(name: str, section: TrackerConfig, config: Config) -> Tracker:
     module = importlib.import_module(REMOTE_TRACKERS[section.kind])
     tracker: Tracker = module.build_tracker(name, section)
     return tracker
+
+
+@cache
+def webhook_blobs() -> BlobStore:
+    """Return the blob store that keeps tool event bodies too large to queue."""
+    if _ports is not None:
+        return _ports.blobs
+    return storage_ports(settings())[1]
 
 
 def webhook_reader(tool: str) -> WebhookReader | None:

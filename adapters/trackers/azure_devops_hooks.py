@@ -14,7 +14,8 @@ types read, in the shapes of the service hook events reference:
   is Mailroom's own; its requester is read from the field that `field_map`
   names for `requester`, when there is one.
 - `workitem.updated`: only a change of `System.State` counts; the work item
-  is `resource.workItemId`, else `resource.revision.id`.
+  is `resource.workItemId`, else `resource.revision.id`. The change is
+  dated by its `System.ChangedDate`, else by the event's `createdDate`.
 
 Other event types are accepted and yield nothing.
 """
@@ -31,7 +32,7 @@ from adapters.trackers.azure_devops_text import (
     work_item_url,
 )
 from adapters.trackers.markers import INTERNAL_NOTE, MARKER_PREFIX, TAG_PREFIX
-from adapters.trackers.payloads import load_object, mapping, text_or_none
+from adapters.trackers.payloads import load_object, mapping, moment, text_or_none
 from adapters.trackers.signatures import (
     WebhookRejectedError,
     basic_credentials,
@@ -141,6 +142,10 @@ def _updated(
     revision = mapping(resource.get("revision"))
     item = _item_id(resource.get("workItemId") or revision.get("id"), name)
     revised = mapping(revision.get("fields"))
+    changed = mapping(mapping(resource.get("fields")).get("System.ChangedDate"))
+    changed_at = moment(revised.get("System.ChangedDate")) or moment(
+        changed.get("newValue")
+    )
     event = ToolEvent(
         tool=name,
         kind="status",
@@ -150,6 +155,7 @@ def _updated(
         author=_address(resource.get("revisedBy") or revised.get("System.ChangedBy")),
         summary=text_or_none(revised.get("System.Title")),
         status=new_state,
+        changed_at=changed_at or moment(payload.get("createdDate")),
     )
     return [event]
 

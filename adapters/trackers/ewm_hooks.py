@@ -16,11 +16,14 @@ OSLC JSON names of EWM's API:
     {"id": "<unique id of the change>",
      "event": "comment" | "created" | "status",
      "workItem": {"dcterms:identifier": "42", "dcterms:title": "...",
-                  "oslc_cm:status": "In Progress", "dcterms:subject": "a, b"},
+                  "oslc_cm:status": "In Progress", "dcterms:subject": "a, b",
+                  "dcterms:modified": "2024-05-27T09:30:00.125Z"},
      "comment": {"dcterms:description": "<XHTML>",
                  "dcterms:creator": {"foaf:name": "...", "foaf:mbox": "mailto:..."}},
      "requester": {"foaf:name": "...", "foaf:mbox": "mailto:..."}}
 
+`dcterms:modified` dates the change, so that a status change arriving after
+a newer one is not applied; without it the signed send time does.
 A comment carrying Mailroom's marker, or a work item carrying its tag, is
 Mailroom's own (origin "mailroom"); a comment that opens with "Internal
 note:" is not public. Other `event` values are accepted and yield nothing.
@@ -43,6 +46,7 @@ from adapters.trackers.payloads import (
     EVENT_KINDS,
     load_object,
     mapping,
+    moment,
     text_or_none,
 )
 from adapters.trackers.signatures import (
@@ -80,9 +84,10 @@ def read_webhook(
 ) -> list[ToolEvent]:
     """Verify a signed notification and return the event it carries."""
     verify_signature(section, name, headers, body, now or datetime.now(UTC))
+    sent = datetime.fromtimestamp(int(header(headers, TIMESTAMP).strip()), UTC)
     payload = _load(body, name)
     kind = EVENT_KINDS.get(str(payload.get("event", "")))
-    return [] if kind is None else [_event(name, section, kind, payload)]
+    return [] if kind is None else [_event(name, section, kind, payload, sent)]
 
 
 def verify_signature(
@@ -112,7 +117,11 @@ def verify_signature(
 
 
 def _event(
-    name: str, section: EwmConfig, kind: ToolEventKind, payload: dict[str, Any]
+    name: str,
+    section: EwmConfig,
+    kind: ToolEventKind,
+    payload: dict[str, Any],
+    sent: datetime,
 ) -> ToolEvent:
     """Read one verified notification."""
     work_item = mapping(payload.get("workItem"))
@@ -142,6 +151,7 @@ def _event(
         summary=text_or_none(work_item.get("dcterms:title")),
         status=text_or_none(work_item.get("oslc_cm:status")),
         origin="mailroom" if own else "tool",
+        changed_at=moment(work_item.get("dcterms:modified")) or sent,
     )
 
 

@@ -54,8 +54,9 @@ def read_webhook(
 ) -> list[ToolEvent]:
     """Return the events of a signed Jira webhook; raise WebhookRejectedError.
 
-    With `now`, a webhook stamped further than a day from it is refused: the
-    signature covers the stamp, so an old request cannot be replayed later.
+    With `now`, a webhook stamped further than a day from it is refused, and
+    so is one without a stamp in milliseconds: the signature covers the
+    stamp, so an old request cannot be replayed later.
     """
     verify_signature(section, name, headers, body)
     payload = _load(body, name)
@@ -131,6 +132,7 @@ def _comment_event(
         summary=fields.get("summary"),
         ticket_url=url,
         origin=origin,
+        changed_at=sent_at(payload),
     )
     return [event]
 
@@ -163,25 +165,51 @@ def _status_event(
     if not changes:
         return []
     issue = payload.get("issue") or {}
-    stamp = payload.get("timestamp", "")
     event = ToolEvent(
         tool=name,
         kind="status",
         ticket_key=key,
-        event_id=f"status-{_required(issue, 'id', name)}-{stamp}",
+        event_id=_status_id(payload, issue, name),
         author=_address(payload.get("user")),
         status=str(changes[-1].get("toString") or ""),
         summary=(issue.get("fields") or {}).get("summary"),
         ticket_url=url,
+        changed_at=sent_at(payload),
     )
     return [event]
 
 
-def _check_age(payload: dict[str, Any], name: str, now: datetime) -> None:
+def _status_id(payload: dict[str, Any], issue: dict[str, Any], name: str) -> str:
+    """Return the changelog's id, unique per change; else issue and stamp.
+
+    Two changes in one millisecond have one stamp but two changelog ids.
+    """
+    changelog = payload.get("changelog") or {}
+    if changelog.get("id") not in (None, ""):
+        return f"status-changelog-{changelog['id']}"
+    return f"status-{_required(issue, 'id', name)}-{payload.get('timestamp', '')}"
+
+
+def sent_at(payload: dict[str, Any]) -> datetime | None:
+    """Return when Jira raised the event, from its stamp in milliseconds."""
     stamp = payload.get("timestamp")
-    if not isinstance(stamp, int | float):
-        return
-    sent = datetime.fromtimestamp(stamp / 1000, UTC)
+    if isinstance(stamp, bool) or not isinstance(stamp, int | float):
+        return None
+    try:
+        return datetime.fromtimestamp(stamp / 1000, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _check_age(payload: dict[str, Any], name: str, now: datetime) -> None:
+    sent = sent_at(payload)
+    if sent is None:
+        _reject(name, "unstamped")
+        raise WebhookRejectedError(
+            f"a signed Jira webhook for {name} has no timestamp in milliseconds; "
+            "without one a replayed request cannot be told from a new one, so "
+            "it is refused (check that the request comes from Jira itself)"
+        )
     if not within(sent, now, REPLAY_WINDOW):
         _reject(name, "stale")
         raise WebhookRejectedError(

@@ -7,6 +7,7 @@ decodes the body and reads loosely typed members without raising.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from mailroom.errors import MalformedInputError
@@ -39,3 +40,18 @@ def mapping(value: Any) -> dict[str, Any]:
 def text_or_none(value: Any) -> str | None:
     """Return a non-empty string value, or None."""
     return value if isinstance(value, str) and value else None
+
+
+def moment(value: Any) -> datetime | None:
+    """Return an ISO 8601 time (`T` or a space between date and time), or None.
+
+    A time without a zone is taken as UTC, which is how ServiceNow's
+    `getValue` and Azure DevOps write theirs.
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -4,7 +4,7 @@ ServiceNow sends them from a business rule that Mailroom documents
 (`BUSINESS_RULE_SCRIPT`) as an outbound REST message: a JSON object with
 number, sys_id, event ("comment", "created" or "status"), comment,
 author_email, requester_email, short_description, state, sys_updated_on,
-journal_sys_id and correlation_display.
+sys_mod_count, journal_sys_id and correlation_display.
 
 A request is accepted only with `X-Mailroom-Timestamp` (Unix seconds,
 within `MAX_SKEW` of now) and `X-Mailroom-Signature: sha256=<mac>`, where
@@ -22,7 +22,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from adapters.trackers.payloads import EVENT_KINDS
+from adapters.trackers.payloads import EVENT_KINDS, moment
 from adapters.trackers.servicenow_journal import carries_mark
 from adapters.trackers.signatures import (
     MAX_SKEW,
@@ -56,13 +56,14 @@ def read_webhook(
     Pass `now` to keep the call pure; without it the system clock is read.
     """
     verify(section, name, headers, body, now or datetime.now(UTC))
+    sent = datetime.fromtimestamp(int(header(headers, TIMESTAMP_HEADER)), UTC)
     try:
         document = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise _malformed(name, "is not JSON") from None
 
     items = document if isinstance(document, list) else [document]
-    return [_event(name, item) for item in items]
+    return [_event(name, item, sent) for item in items]
 
 
 def verify(
@@ -96,8 +97,12 @@ def signature_matches(given: str, digest: bytes) -> bool:
     return as_base64 | same(given, digest.hex())
 
 
-def _event(name: str, item: Any) -> ToolEvent:
-    """Return the tool event one JSON object describes."""
+def _event(name: str, item: Any, sent: datetime) -> ToolEvent:
+    """Return the tool event one JSON object describes.
+
+    The change is dated by `sys_updated_on`, else by the signed time the
+    business rule sent it at.
+    """
     if not isinstance(item, dict):
         raise _malformed(name, "is not a JSON object")
     kind = EVENT_KINDS.get(_text(item, "event"))
@@ -110,10 +115,13 @@ def _event(name: str, item: Any) -> ToolEvent:
         kind == "created" and _text(item, "correlation_display") == "Mailroom"
     )
     updated, state = _text(item, "sys_updated_on"), _text(item, "state")
+    # sys_updated_on counts seconds; sys_mod_count tells apart two updates
+    # within one second, where the business rule sends it.
+    version = _text(item, "sys_mod_count") or updated
     ids = {
         "comment": _text(item, "journal_sys_id") or f"{sys_id}:comment:{updated}",
         "created": f"{sys_id}:created",
-        "status": f"{sys_id}:status:{state}:{updated}",
+        "status": f"{sys_id}:status:{state}:{version}",
     }
     return ToolEvent(
         tool=name,
@@ -126,6 +134,7 @@ def _event(name: str, item: Any) -> ToolEvent:
         summary=_text(item, "short_description") or None,
         status=(state or None) if kind == "status" else None,
         origin="mailroom" if ours else "tool",
+        changed_at=moment(updated) or sent,
     )
 
 
@@ -215,6 +224,7 @@ BUSINESS_RULE_SCRIPT = """\
         short_description: current.getValue('short_description') || '',
         state: current.getValue('state') || '',
         sys_updated_on: current.getValue('sys_updated_on'),
+        sys_mod_count: current.getValue('sys_mod_count') || '',
         journal_sys_id: entry ? entry.getUniqueValue() : '',
         correlation_display: current.getValue('correlation_display') || ''
     });

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -99,6 +101,21 @@ def test_a_state_change_becomes_a_status_event() -> None:
         section(), "boards", hook_headers(), updated("To Do", "Done")
     )
     assert (event.kind, event.status, event.ticket_key) == ("status", "Done", "AB#4")
+
+
+def test_a_state_change_is_dated_by_its_changed_date() -> None:
+    """System.ChangedDate orders changes; without it, the event's createdDate."""
+    changed = {
+        "System.Title": "VPN down",
+        "System.ChangedDate": "2024-05-02T09:10:05.25Z",
+    }
+    dated = json.loads(updated("To Do", "Done"))
+    dated["resource"]["revision"]["fields"] = changed
+    body = json.dumps(dated).encode()
+    [event] = read_webhook(section(), "boards", hook_headers(), body)
+    assert event.changed_at == datetime(2024, 5, 2, 9, 10, 5, 250000, tzinfo=UTC)
+    [plain] = read_webhook(section(), "boards", hook_headers(), updated("A", "B"))
+    assert plain.changed_at == datetime(2024, 5, 2, 9, 10, 11, tzinfo=UTC)
 
 
 def test_an_update_without_a_state_change_yields_nothing() -> None:

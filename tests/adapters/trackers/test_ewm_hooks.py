@@ -99,6 +99,18 @@ def test_a_status_change_becomes_a_status_event() -> None:
     assert (event.kind, event.status) == ("status", "Resolved")
 
 
+def test_a_status_change_is_dated_by_dcterms_modified_else_its_signature() -> None:
+    """The relay's modified time orders changes; the signed time stands in."""
+    item = {"dcterms:identifier": "4", "oslc_cm:status": "Resolved"}
+    dated = item | {"dcterms:modified": "2024-05-02T09:08:30.125Z"}
+    body = notification("status", 4, workItem=dated)
+    [event] = read_webhook(section(), "ewm", signed(body, NOW), body, NOW)
+    assert event.changed_at == datetime(2024, 5, 2, 9, 8, 30, 125000, tzinfo=UTC)
+    body = notification("status", 4, workItem=item)
+    [plain] = read_webhook(section(), "ewm", signed(body, NOW), body, NOW)
+    assert plain.changed_at == NOW
+
+
 def test_a_work_item_made_in_the_tool_names_its_requester() -> None:
     """A created notification carries the requester to mail."""
     ada = {

@@ -152,3 +152,44 @@ def test_a_signed_body_that_is_not_json_is_malformed() -> None:
     """Signed garbage is quarantined as malformed input, not crashed on."""
     with pytest.raises(MalformedInputError, match="not JSON"):
         read_webhook(section(), "jira", sign(b"<html>"), b"<html>")
+
+
+def updated(stamp: Any, changelog_id: str | None = "10400") -> dict[str, Any]:
+    """Return a jira:issue_updated payload that moves HELP-1 to Done."""
+    change = {"field": "status", "fromString": "To Do", "toString": "Done"}
+    changelog: dict[str, Any] = {"items": [change]}
+    if changelog_id is not None:
+        changelog["id"] = changelog_id
+    payload = {"webhookEvent": "jira:issue_updated", "timestamp": stamp}
+    return payload | {"issue": ISSUE, "changelog": changelog}
+
+
+def test_a_status_event_is_named_by_its_changelog_and_dated() -> None:
+    """Two changes in one millisecond are two events, each with its time."""
+    (first,) = read(updated(1716800000000, "10400"))
+    (second,) = read(updated(1716800000000, "10401"))
+    assert (first.event_id, second.event_id) == (
+        "status-changelog-10400",
+        "status-changelog-10401",
+    )
+    assert first.changed_at == datetime(2024, 5, 27, 8, 53, 20, tzinfo=UTC)
+
+
+def test_a_status_event_without_a_changelog_id_keeps_the_stamped_id() -> None:
+    """Older payloads without changelog.id still get a distinct id."""
+    (event,) = read(updated(1716800000000, None))
+    assert event.event_id == "status-10001-1716800000000"
+
+
+@pytest.mark.parametrize(
+    "stamp", [None, "yesterday", True, 10**20], ids=["none", "text", "bool", "huge"]
+)
+def test_a_webhook_without_a_readable_stamp_is_refused(stamp: Any) -> None:
+    """No stamp in milliseconds, no way to refuse a replay: refused."""
+    payload = updated(stamp)
+    if stamp is None:
+        del payload["timestamp"]
+    body = json.dumps(payload).encode()
+    now = datetime(2024, 5, 27, 9, 0, tzinfo=UTC)
+    with pytest.raises(WebhookRejectedError, match="no timestamp in milliseconds"):
+        read_webhook(section(), "jira", sign(body), body, now)

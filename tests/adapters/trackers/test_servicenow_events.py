@@ -72,6 +72,23 @@ def test_a_state_change_carries_the_state() -> None:
     [event] = read(*signed(COMMENT | {"event": "status", "comment": ""}))
     assert (event.kind, event.status) == ("status", "2")
     assert event.event_id.endswith(":status:2:2024-05-01 09:29:58")
+    assert event.changed_at == datetime(2024, 5, 1, 9, 29, 58, tzinfo=UTC)
+
+
+def test_two_updates_in_one_second_are_two_status_events() -> None:
+    """sys_mod_count, where the rule sends it, tells such updates apart."""
+    status = COMMENT | {"event": "status", "comment": ""}
+    [first] = read(*signed(status | {"sys_mod_count": "7"}))
+    [second] = read(*signed(status | {"sys_mod_count": "8"}))
+    assert first.event_id.endswith(":status:2:7")
+    assert second.event_id.endswith(":status:2:8")
+
+
+def test_a_change_without_sys_updated_on_is_dated_by_its_signature() -> None:
+    """The signed send time orders a change the record did not date."""
+    status = COMMENT | {"event": "status", "sys_updated_on": "soon"}
+    [event] = read(*signed(status, NOW - timedelta(seconds=30)))
+    assert event.changed_at == NOW - timedelta(seconds=30)
 
 
 def test_a_hex_signature_and_any_header_case_are_accepted() -> None:

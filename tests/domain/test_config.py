@@ -443,6 +443,39 @@ def test_a_key_given_twice_deep_down_is_refused_without_its_values() -> None:
     assert "s3cr3t" not in message
 
 
+def test_every_repeated_key_of_a_file_is_reported_at_once() -> None:
+    """A repeat deep down is named beside a later one at the top, in file order."""
+    text = (
+        "runtime:\n"
+        "  public_url: http://127.0.0.1:7071\n"
+        "trackers:\n"
+        "  local:\n"
+        "    kind: local\n"
+        "    project: s3cr3t\n"
+        "    project: HELP\n"
+        "runtime: {}\n"
+    )
+    with pytest.raises(ConfigurationError) as caught:
+        parse_config(text, "mailroom.yaml")
+    assert str(caught.value) == (
+        "mailroom.yaml is not valid YAML: 2 keys are given more than once in "
+        "one mapping: 'runtime' at lines 1 and 8; 'project' at lines 6 and 7; "
+        "only one of each can count, so merge each into one"
+    )
+
+
+def test_a_key_given_three_times_names_each_line() -> None:
+    """Three of one key are one problem listing the three lines."""
+    text = "mailboxes: []\nmailboxes: []\nmailboxes: []\n"
+    with pytest.raises(ConfigurationError) as caught:
+        parse_config(text, "mailroom.yaml")
+    assert str(caught.value) == (
+        "mailroom.yaml is not valid YAML at line 2, column 1: the key "
+        "'mailboxes' is given 3 times in one mapping, at lines 1, 2 and 3; only "
+        "one can count, so merge them into one"
+    )
+
+
 def test_a_merged_key_may_be_set_again() -> None:
     """`<<: *defaults` then the same key is an override, not a repeat."""
     text = yaml.safe_dump(BASE) + (

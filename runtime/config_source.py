@@ -127,8 +127,9 @@ def read_value(name: str, value: str) -> Any:
     """Read a setting's value: JSON if it starts with `[` or `{`, else text."""
     if value.lstrip()[:1] not in ("[", "{"):
         return value
+    repeated: list[str] = []
     try:
-        return json.loads(value)
+        data = json.loads(value, object_pairs_hook=lambda pairs: keep(pairs, repeated))
     except json.JSONDecodeError as exc:
         # exc.doc holds the value, maybe a secret: report msg and place only.
         raise ConfigurationError(
@@ -136,6 +137,27 @@ def read_value(name: str, value: str) -> Any:
             f"{exc.lineno}, column {exc.colno}); a value starting with [ or {{ "
             "is read as JSON, so fix the JSON or set the keys one by one"
         ) from None
+    if repeated:
+        keys = ", ".join(map(repr, dict.fromkeys(repeated)))
+        raise ConfigurationError(
+            f"the app setting {name} gives a key more than once in one JSON "
+            f"object ({keys}); only one can count, so keep one of each"
+        )
+    return data
+
+
+def keep(pairs: list[tuple[str, Any]], repeated: list[str]) -> dict[str, Any]:
+    """Build a JSON object, noting in `repeated` each key it holds twice.
+
+    JSON, like PyYAML, would keep the last of two equal keys without a
+    word; the configuration file refuses them, and so do app settings.
+    """
+    data: dict[str, Any] = {}
+    for key, item in pairs:
+        if key in data:
+            repeated.append(key)
+        data[key] = item
+    return data
 
 
 def _not_a_section(name: str, path: list[str], held: object) -> str:

@@ -39,6 +39,26 @@ def test_broken_json_names_the_setting_and_hides_the_value() -> None:
     assert "s3cr3t" not in str(caught.value)
 
 
+def test_a_key_twice_in_setting_json_names_the_key_not_the_value() -> None:
+    """JSON keeps the last of two keys; a setting is refused as the file is."""
+    tracker = '{"kind": "local", "project": "s3cr3t!", "project": "HELP"}'
+    environ = {"MAILROOM__trackers": f'{{"local": {tracker}}}'}
+    with pytest.raises(ConfigurationError) as caught:
+        load_config(DEFAULT_CONFIG, environ)
+    assert str(caught.value) == (
+        "the app setting MAILROOM__trackers gives a key more than once in one "
+        "JSON object ('project'); only one can count, so keep one of each"
+    )
+
+
+def test_every_key_twice_in_setting_json_is_named_at_once() -> None:
+    """Repeats at two depths, and in a list, are one problem naming each key."""
+    routes = '[{"name": "a", "name": "b", "tools": ["local"], "tools": []}]'
+    with pytest.raises(ConfigurationError) as caught:
+        load_config(DEFAULT_CONFIG, {"MAILROOM__routes": routes})
+    assert "JSON object ('name', 'tools');" in str(caught.value)
+
+
 def test_a_bad_value_is_blamed_on_its_setting_not_the_file() -> None:
     """The problem names the setting, and the heading does not name the file."""
     environ = {"MAILROOM__mail__kind": "s3cr3t"}

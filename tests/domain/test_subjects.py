@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mailroom import subjects
 from mailroom.subjects import (
     find_mailroom_tokens,
     find_ticket_keys,
@@ -16,6 +20,7 @@ from mailroom.subjects import (
     topic_changed,
 )
 
+ROOT = Path(__file__).resolve().parents[2]
 LOCALIZED = [
     # English
     ("RE: Printer", "reply"),
@@ -254,3 +259,28 @@ def test_mailroom_tokens_differ_per_mail_and_are_no_ticket_keys() -> None:
 def test_topic_change(new: str, old: str, changed: bool) -> None:
     """A subject leaves the topic only when it shares no word with the old."""
     assert topic_changed(new, old) is changed
+
+
+def test_no_prefix_is_both_a_reply_and_a_forward() -> None:
+    """Each prefix word has one kind: the tables share none, case folded."""
+    replies = {word.casefold() for word in subjects._REPLY}
+    forwards = {word.casefold() for word in subjects._FORWARD}
+
+    assert replies & forwards == set()
+
+
+def test_the_readme_names_each_prefix_with_the_kind_the_code_gives() -> None:
+    """The prefixes README.md lists as reply or forward prefixes are read so."""
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    listed = {
+        kind: re.search(rf"{kind} prefix(?:es)? \(([^)]*)\)", readme)
+        for kind in ("reply", "forward")
+    }
+
+    for kind, found in listed.items():
+        assert found is not None, kind
+        words = [w for w in found.group(1).split(", ") if w.endswith(":")]
+        assert words, kind
+        assert {w: prefix_kind(f"{w} Printer") for w in words} == dict.fromkeys(
+            words, kind
+        )

@@ -30,6 +30,7 @@ from mailroom.models import (
     FieldProblem,
     MailboxItem,
     NormalizedMail,
+    OversizedFile,
     ParsedMail,
     ThreadDecision,
 )
@@ -330,10 +331,22 @@ def oversized_problems(mail: NormalizedMail) -> list[FieldProblem]:
         FieldProblem(
             field="attachment",
             value=f"{item.filename} ({item.size} bytes)",
-            reason=f"over the {item.limit}-byte limit; kept with the original mail",
+            reason=f"{limit_passed(item)}; kept with the original mail",
         )
         for item in mail.oversized
     ]
+
+
+def limit_passed(item: OversizedFile) -> str:
+    """Say which size limit a file passed, with the figures that passed it."""
+    if item.passed == "file":
+        return f"over the {item.limit}-byte limit for one file"
+    if item.passed == "total":
+        return (
+            f"with the files kept before it, {item.total} bytes, over the "
+            f"{item.limit}-byte limit for all of a mail's files"
+        )
+    return f"over the {item.limit}-byte limit"
 
 
 def store_mail(

@@ -10,18 +10,19 @@ def apply_limits(parsed: ParsedMail, config: AttachmentConfig) -> ParsedMail:
     """Leave off the files that pass a size limit, recording each one.
 
     Files are taken in mail order: one larger than `max_bytes` is left off,
-    and so is one that would bring the total past `max_total_bytes`.
+    and so is one that would bring the files kept so far past
+    `max_total_bytes`.
     """
     kept: list[AttachmentData] = []
     oversized: list[OversizedFile] = []
     total = 0
     for item in parsed.files:
-        limit = item.left_off or _limit_passed(item.meta.size, total, config)
-        if limit is None:
+        passed = limit_passed(item, total, config)
+        if passed is None:
             kept.append(item)
             total += item.meta.size
         else:
-            oversized.append(_oversized(item.meta, limit))
+            oversized.append(passed)
     if not oversized:
         return parsed
 
@@ -37,18 +38,30 @@ def apply_limits(parsed: ParsedMail, config: AttachmentConfig) -> ParsedMail:
     return ParsedMail(mail=mail, files=kept)
 
 
-def _limit_passed(size: int, total: int, config: AttachmentConfig) -> int | None:
-    """Return the limit a file of `size` passes, given the total so far."""
+def limit_passed(
+    item: AttachmentData, total: int, config: AttachmentConfig
+) -> OversizedFile | None:
+    """Return the record of the limit a file passes, given the total kept so far.
+
+    A file the spool left off passed a limit already; its size and the
+    total tell which one, as they told the spool.
+    """
+    name, size = item.meta.filename, item.meta.size
     if size > config.max_bytes:
-        return config.max_bytes
+        return OversizedFile(
+            filename=name, size=size, limit=config.max_bytes, passed="file"
+        )
     if total + size > config.max_total_bytes:
-        return config.max_total_bytes
+        return OversizedFile(
+            filename=name,
+            size=size,
+            limit=config.max_total_bytes,
+            passed="total",
+            total=total + size,
+        )
+    if item.left_off is not None:  # spooled under other limits: keep its word
+        return OversizedFile(filename=name, size=size, limit=item.left_off)
     return None
-
-
-def _oversized(meta: Attachment, limit: int) -> OversizedFile:
-    """Record a file left off for passing `limit`."""
-    return OversizedFile(filename=meta.filename, size=meta.size, limit=limit)
 
 
 def dedupe_files(

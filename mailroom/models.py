@@ -61,12 +61,21 @@ class RelatedItem(Model):
     attachment_names: list[str] = []
 
 
+SizeLimit = Literal["file", "total"]
+
+
 class OversizedFile(Model):
     """A file left off the ticket because it passed a size limit."""
 
     filename: str
     size: int
     limit: int
+    # Which limit: one file's (attachments.max_bytes), or the total of the
+    # files kept before it and this one (max_total_bytes). None in a mail
+    # stored before the limit was recorded.
+    passed: SizeLimit | None = None
+    # For the total: the size the kept files would have reached with it.
+    total: int | None = None
 
 
 CloudProvider = Literal["OneDrive", "SharePoint", "Dropbox", "Google Drive", "Box"]

@@ -62,7 +62,7 @@ def test_a_file_over_the_single_limit_is_recorded_not_kept() -> None:
     assert [item.meta.filename for item in result.files] == ["a.txt"]
     assert [meta.filename for meta in result.mail.attachments] == ["a.txt"]
     assert result.mail.oversized == [
-        OversizedFile(filename="scan.tif", size=101, limit=100)
+        OversizedFile(filename="scan.tif", size=101, limit=100, passed="file")
     ]
 
 
@@ -72,7 +72,29 @@ def test_files_past_the_total_limit_are_recorded_in_order() -> None:
     result = apply_limits(_parsed(*files), LIMITS)
     assert [meta.filename for meta in result.mail.attachments] == ["1.bin", "3.bin"]
     assert result.mail.oversized == [
-        OversizedFile(filename="2.bin", size=80, limit=150)
+        OversizedFile(filename="2.bin", size=80, limit=150, passed="total", total=160)
+    ]
+
+
+def test_each_file_left_off_names_the_limit_it_passed() -> None:
+    """27, 20, 20 and 15 units: the first is too large, the last too many."""
+    files = [_file("a", 27), _file("b", 20), _file("c", 20), _file("d", 15)]
+    limits = AttachmentConfig(max_bytes=25, max_total_bytes=50)
+    result = apply_limits(_parsed(*files), limits)
+    assert result.mail.oversized == [
+        OversizedFile(filename="a", size=27, limit=25, passed="file"),
+        OversizedFile(filename="d", size=15, limit=50, passed="total", total=55),
+    ]
+
+
+def test_a_file_the_spool_left_off_gets_the_limit_its_size_passed() -> None:
+    """Spooled files carry no bytes; their size and the total tell the limit."""
+    big = _file("big.iso", 120).model_copy(update={"left_off": 100})
+    late = _file("late.bin", 90).model_copy(update={"left_off": 150})
+    result = apply_limits(_parsed(_file("a.bin", 70), big, late), LIMITS)
+    assert [(f.filename, f.passed, f.total) for f in result.mail.oversized] == [
+        ("big.iso", "file", None),
+        ("late.bin", "total", 160),
     ]
 
 

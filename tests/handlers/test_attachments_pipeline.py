@@ -43,6 +43,28 @@ def test_an_oversized_file_is_left_off_and_the_sender_told(tmp_path: Path) -> No
     assert "dump.bin (500 bytes)" in pipeline.sent()[0].get_content()
 
 
+def test_each_problem_names_the_limit_its_file_passed(tmp_path: Path) -> None:
+    """A file too large, and one too many for the total, are told apart."""
+    limits = AttachmentConfig(max_bytes=270, max_total_bytes=500)
+    pipeline = Pipeline(tmp_path, pipeline_config(attachments=limits))
+    files = [("a.bin", b"a" * 280), ("b.bin", b"b" * 200), ("c.bin", b"c" * 200)]
+    pipeline.deliver(mail("Scanner offline", *files, ("d.bin", b"d" * 150)))
+
+    [ticket] = pipeline.tracker.tickets.values()
+    assert list(ticket.files) == ["b.bin", "c.bin"]
+    assert [(p.value, p.reason) for p in ticket.draft.problems] == [
+        (
+            "a.bin (280 bytes)",
+            "over the 270-byte limit for one file; kept with the original mail",
+        ),
+        (
+            "d.bin (150 bytes)",
+            "with the files kept before it, 550 bytes, over the 500-byte limit "
+            "for all of a mail's files; kept with the original mail",
+        ),
+    ]
+
+
 def test_a_logo_repeated_in_every_reply_reaches_the_ticket_once(tmp_path: Path) -> None:
     """The same bytes under another name are not attached again."""
     pipeline = Pipeline(tmp_path)

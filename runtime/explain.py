@@ -22,7 +22,7 @@ from handlers.ingest import (
     unfinished,
     unreadable_record,
 )
-from handlers.ledger import Ledger, MailRecord
+from handlers.ledger import Ledger, MailRecord, pending_mail
 from mailroom.acknowledgement import ack_message_id, render_acknowledgement
 from mailroom.attachments import apply_limits
 from mailroom.classify import classify
@@ -138,13 +138,38 @@ def decide_arrival(
 
 
 def tickets_reached(record: MailRecord, ledger: Ledger) -> dict[str, TicketRef]:
-    """Return, by tool, the ticket each finished delivery of a mail reached."""
+    """Return, by tool, the ticket each finished delivery of a mail reached.
+
+    An opening delivery records its ticket. A comment or a note records
+    none: its ticket is the one it named, or, for a placeholder, the one
+    the original opened; the URL is the one that ticket's opening recorded.
+    """
     reached: dict[str, TicketRef] = {}
     for request in record.deliveries:
         done = ledger.delivery(record.key, request.tool)
-        if done is not None and done.ticket is not None:
-            reached[request.tool] = done.ticket
+        if done is None:
+            continue
+        ticket = done.ticket or named_ticket(request, ledger)
+        if ticket is not None:
+            reached[request.tool] = ticket
     return reached
+
+
+def named_ticket(request: DeliveryRequest, ledger: Ledger) -> TicketRef | None:
+    """Return the ticket a finished comment or note was added to."""
+    key = request.ticket_key
+    waiting_for = pending_mail(key) if key else None
+    if waiting_for is not None:
+        opening = ledger.delivery(waiting_for, request.tool)
+        key = opening.ticket.key if opening and opening.ticket else None
+    if not key:
+        return None
+    row = ledger.ticket(request.tool, key)
+    opening = ledger.delivery(row.mail_key, request.tool) if row else None
+    if opening is not None and opening.ticket is not None:
+        return opening.ticket
+    # A ticket Mailroom did not open (its key was in the subject): no URL.
+    return TicketRef(tool=request.tool, key=key, url="")
 
 
 def fetch(arrival: Arrival, config: Config) -> FetchedMail:
@@ -220,7 +245,8 @@ def stored_state(
             "reason": seen.reason,
             "at": seen.recorded_at.isoformat(),
             "tickets": {
-                tool: {"key": ref.key, "url": ref.url} for tool, ref in reached.items()
+                tool: {"key": ref.key, "url": ref.url or None}
+                for tool, ref in reached.items()
             },
         },
         "resent": [delivery(request) for request in resumed],

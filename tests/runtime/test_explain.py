@@ -156,6 +156,56 @@ def test_a_stored_mail_shows_its_decisions_as_new_and_its_record(
     assert report["stored"]["resent"] == []
 
 
+def stored_tickets(pipeline: Pipeline, path: Path) -> Any:
+    """Return the tickets explain says the stored mail at `path` reached."""
+    arrival = file_arrival(path.read_bytes(), path.name, pipeline.config, HELPDESK)
+    at = datetime.now(UTC)
+    decision = decide_arrival(arrival, pipeline.config, pipeline.services.store, at)
+    return report_of(decision, pipeline.config)["stored"]["recorded"]["tickets"]
+
+
+def test_a_stored_reply_shows_the_ticket_it_was_commented_on(
+    stored: Pipeline,
+) -> None:
+    """A comment reached a ticket too: the one its original opened, with its URL."""
+    opened = stored_tickets(stored, NEW)
+
+    assert stored_tickets(stored, REPLY) == opened
+    assert opened["local"]["key"] == "HELP-1"
+    assert opened["local"]["url"].endswith("HELP-1")
+
+
+def test_a_reply_ingested_before_its_ticket_opened_shows_that_ticket(
+    tmp_path: Path,
+) -> None:
+    """A comment that waited for its original's ticket names that ticket."""
+    pipeline = Pipeline(tmp_path, config(tmp_path, "current"))
+    pipeline.mailbox.deliver(HELPDESK, NEW.read_bytes(), "Inbox")
+    pipeline.mailbox.deliver(HELPDESK, REPLY.read_bytes(), "Inbox")
+    pipeline.drain()
+
+    [reply] = [r for r in pipeline.ledger.mails() if r.kind == "reply"]
+    assert str(reply.deliveries[0].ticket_key).startswith("pending:")
+    assert stored_tickets(pipeline, REPLY) == stored_tickets(pipeline, NEW)
+
+
+def test_a_comment_on_a_ticket_mailroom_did_not_open_has_no_url(
+    tmp_path: Path,
+) -> None:
+    """A key in the subject names a ticket made in the tool: key, and no URL."""
+    pipeline = Pipeline(tmp_path, config(tmp_path, "current"))
+    pipeline.seed_ticket("HELP-7", "Printer jams")
+    mail = tmp_path / "key.eml"
+    mail.write_bytes(
+        b"From: Ivy <ivy@example.com>\r\nTo: helpdesk@example.org\r\n"
+        b"Subject: RE: [HELP-7] Printer jams\r\n"
+        b"Message-ID: <jam@example.com>\r\n\r\nStill jams.\r\n"
+    )
+    pipeline.deliver(mail.read_bytes())
+
+    assert stored_tickets(pipeline, mail) == {"local": {"key": "HELP-7", "url": None}}
+
+
 def test_a_new_mail_is_not_stored(tmp_path: Path) -> None:
     """A mail the ledger does not know has no stored record to show."""
     report = explain("--config", str(config_file(tmp_path)), "explain", str(NEW))

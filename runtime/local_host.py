@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, urlsplit
 import azure.functions as func
 from croniter import croniter
 
-from adapters.queues.sqlite import PoisonedMessage, QueuedMessage
+from adapters.queues.sqlite import POISON_SUFFIX, PoisonedMessage, QueuedMessage
 from mailroom.errors import RetryableError
 from runtime.local_context import context_argument
 from runtime.registrations import Registration, read_registrations
@@ -58,6 +58,10 @@ class HostQueues(Protocol):
 
     def move_to_poison(self, queue: str, id: str, pop_token: str, reason: str) -> bool:
         """Park a message that failed its last try."""
+        ...
+
+    def park(self, queue: str, body: str, dequeue_count: int) -> None:
+        """Set aside a body a stage refused, with its message's dequeue count."""
         ...
 
     def move_poison(self, queue: str) -> int:
@@ -249,9 +253,17 @@ class LocalHost:
         for name, out in outputs.items():
             queue = registration.outputs[name]
             for body in out.messages():
-                self.queues.send(queue, body)
+                self._enqueue(queue, body, trigger)
             self._waker(queue).set()
         return result
+
+    def _enqueue(self, queue: str, body: str, trigger: Any) -> None:
+        """Send a function's output; a poison one keeps its message's tries."""
+        source = queue.removesuffix(POISON_SUFFIX)
+        if source != queue and isinstance(trigger, LocalQueueMessage):
+            self.queues.park(source, body, trigger.dequeue_count)
+        else:
+            self.queues.send(queue, body)
 
     def _waker(self, queue: str) -> threading.Event:
         """Return the event that wakes the workers of `queue`."""

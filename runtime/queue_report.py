@@ -80,7 +80,9 @@ def poison_detail(
         "at": None,
         "reason": mask_addresses(message.reason) or None,
     }
-    if quarantined is not None:
+    # A reason on the message itself is the queue's, given when it parked
+    # this very message; the stage's record may be of an earlier episode.
+    if quarantined is not None and not message.reason:
         detail["stage"] = quarantined.get("stage")
         detail["at"] = quarantined.get("at")
         detail["reason"] = mask_addresses(str(quarantined.get("reason", "")))

@@ -137,6 +137,16 @@ class AzureQueues:
             logger.warning("queue.poisoned", extra={"queue": queue, "message_id": id})
         return moved
 
+    def park(self, queue: str, body: str, dequeue_count: int) -> None:
+        """Put `body` in `<queue>-poison`, as the poison output binding does.
+
+        An Azure queue message carries no settable dequeue count, and finding
+        a copy parked before would mean reading the whole poison queue, so
+        unlike the SQLite queues this adds the body as it is.
+        """
+        del dequeue_count  # not settable on an Azure queue message
+        self.send(queue + POISON_SUFFIX, body)
+
     def move_poison(self, queue: str) -> int:
         """Put every message of `queue`'s poison queue back; return how many."""
         poison = queue + POISON_SUFFIX

@@ -134,17 +134,50 @@ class SqliteQueues:
         return cursor.rowcount == 1
 
     def move_to_poison(self, queue: str, id: str, pop_token: str, reason: str) -> bool:
-        """Park a message in `<queue>-poison` with the reason it failed."""
-        cursor = self._db.execute(
-            "UPDATE messages SET queue = ?, reason = ?, visible_at = ?, "
-            "pop_token = NULL, owner = NULL "
-            "WHERE queue = ? AND id = ? AND pop_token = ?",
-            (queue + POISON_SUFFIX, reason, self._clock(), queue, id, pop_token),
-        )
-        moved = cursor.rowcount == 1
+        """Park a message in `<queue>-poison` with the reason it failed.
+
+        A copy of the same body parked before is replaced (see `park`).
+        """
+        poison = queue + POISON_SUFFIX
+        with self._db.transaction() as conn:
+            cursor = conn.execute(
+                "UPDATE messages SET queue = ?, reason = ?, visible_at = ?, "
+                "pop_token = NULL, owner = NULL "
+                "WHERE queue = ? AND id = ? AND pop_token = ?",
+                (poison, reason, self._clock(), queue, id, pop_token),
+            )
+            moved = cursor.rowcount == 1
+            if moved:
+                conn.execute(
+                    "DELETE FROM messages WHERE queue = ? AND id != ? AND body = "
+                    "(SELECT body FROM messages WHERE id = ?)",
+                    (poison, id, id),
+                )
         if moved:
             logger.warning("queue.poisoned", extra={"queue": queue, "message_id": id})
         return moved
+
+    def park(self, queue: str, body: str, dequeue_count: int) -> None:
+        """Put `body` in `<queue>-poison`, in place of a copy parked before.
+
+        A stage sets a message aside by sending its body on; `dequeue_count`
+        is how often the message it came from was received. A message is
+        known by its body: two copies of one piece of work (a replayed
+        delivery beside the one catch-up sent again) are one poison entry,
+        the later failure's.
+        """
+        poison = queue + POISON_SUFFIX
+        check_queue_name(poison)
+        now = self._clock()
+        with self._db.transaction() as conn:
+            conn.execute(
+                "DELETE FROM messages WHERE queue = ? AND body = ?", (poison, body)
+            )
+            conn.execute(
+                "INSERT INTO messages (id, queue, body, dequeue_count, visible_at, "
+                "inserted_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (uuid.uuid4().hex, poison, body, dequeue_count, now, now),
+            )
 
     def move_poison(self, queue: str) -> int:
         """Put every message of `queue`'s poison queue back; return how many."""

@@ -115,6 +115,42 @@ def test_move_poison_puts_messages_back_with_a_fresh_count(
     assert queues.poison_counts() == {}
 
 
+def test_a_parked_body_keeps_the_tries_of_its_message(queues: SqliteQueues) -> None:
+    """A body a stage sets aside is listed with the count it was received."""
+    queues.park("deliveries", '{"n": 1}', 3)
+
+    [parked] = queues.poison_messages("deliveries")
+    assert (parked.body, parked.dequeue_count, parked.reason) == ('{"n": 1}', 3, "")
+
+
+def test_parking_a_body_again_replaces_its_copy(queues: SqliteQueues) -> None:
+    """Two copies of one message are one poison entry, the later one's."""
+    queues.park("deliveries", '{"n": 1}', 5)
+    queues.park("deliveries", '{"n": 2}', 1)
+    queues.park("deliveries", '{"n": 1}', 1)
+
+    parked = queues.poison_messages("deliveries")
+    assert [(m.body, m.dequeue_count) for m in parked] == [
+        ('{"n": 2}', 1),
+        ('{"n": 1}', 1),
+    ]
+    assert queues.poison_counts() == {"deliveries": 2}
+
+
+def test_poisoning_a_copy_of_a_parked_body_replaces_it(
+    queues: SqliteQueues,
+) -> None:
+    """The queue giving up on a second copy leaves one entry, with its reason."""
+    queues.park("deliveries", '{"n": 1}', 1)
+    queues.send("deliveries", '{"n": 1}')
+    message = queues.receive("deliveries", 30, "host-a")
+    assert message is not None
+
+    assert queues.move_to_poison("deliveries", message.id, message.pop_token, "bad")
+    [parked] = queues.poison_messages("deliveries")
+    assert (parked.id, parked.dequeue_count, parked.reason) == (message.id, 1, "bad")
+
+
 def test_pending_ignores_poison_queues(queues: SqliteQueues) -> None:
     """Pending counts work still to do, not parked failures."""
     queues.send("mail-changes", "{}")

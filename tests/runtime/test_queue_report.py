@@ -9,9 +9,11 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from adapters.queues.sqlite import SqliteQueues
+from handlers.stage import message_hash
 from runtime import wiring
 from runtime.cli import main
 from runtime.local_host import LocalHost
+from runtime.queue_report import QUARANTINE
 from tests.runtime.config_files import config_file
 
 GRAPH_URL = "https://graph.microsoft.com/v1.0/users/dana@example.com/messages/AAMk1"
@@ -88,6 +90,43 @@ def test_a_quarantined_message_shows_the_reason_its_stage_recorded(
     [detail] = json.loads(result.output)["poison"]
     assert (detail["queue"], detail["stage"]) == ("deliveries", "deliver")
     assert detail["reason"] == "the deliver message is not a valid DeliveryRequest"
+
+
+def test_two_copies_of_a_refused_delivery_are_one_poison_entry(
+    tmp_path: Path, host: LocalHost
+) -> None:
+    """A replayed delivery and the copy catch-up sent again: one entry, 1 try."""
+    delivery = '{"mail_key": "m-404", "tool": "local", "action": "create"}'
+    host.queues.send("deliveries", delivery)
+    host.queues.send("deliveries", delivery)
+    assert host.wait_idle(30)
+    config = config_file(tmp_path)
+
+    result = CliRunner().invoke(
+        main, ["--config", str(config), "queues", "--poison", "--json"]
+    )
+
+    [detail] = json.loads(result.output)["poison"]
+    assert (detail["stage"], detail["dequeue_count"]) == ("deliver", 1)
+    assert detail["reason"].startswith("no ingest record for mail m-404;")
+
+
+def test_the_queues_own_reason_wins_over_an_older_quarantine(
+    tmp_path: Path,
+) -> None:
+    """A message quarantined once, replayed, then given up on shows the last."""
+    config, queues = local_queues(tmp_path)
+    store, _ = wiring.storage_ports(wiring.load_config(config))
+    digest = message_hash(BODY.encode())
+    store.upsert(QUARANTINE, digest, {"stage": "deliver", "reason": "old", "at": "x"})
+    poison(queues, "deliveries", BODY, "gave up after 5 tries")
+
+    result = CliRunner().invoke(
+        main, ["--config", str(config), "queues", "--poison", "--json"]
+    )
+
+    [detail] = json.loads(result.output)["poison"]
+    assert (detail["stage"], detail["reason"]) == (None, "gave up after 5 tries")
 
 
 def test_queues_needs_a_data_folder_and_creates_none(tmp_path: Path) -> None:

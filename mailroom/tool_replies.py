@@ -155,8 +155,8 @@ def compose_failure_notice(
     in_reply_to, references = reply_threading(mail)
     body = (
         "We received your message but could not open a ticket for it yet.\n"
-        "The support team has been told and will take care of it; there is\n"
-        "no need to send it again.\n"
+        "It is kept, set aside where the support team looks for mail that\n"
+        "could not be filed; there is no need to send it again.\n"
     )
     return OutgoingMail(
         message_id=message_id,

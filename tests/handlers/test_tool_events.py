@@ -192,3 +192,7 @@ def test_a_refused_mail_is_parked_and_its_sender_told_when_configured(
     assert len(p.poison) == 1
     sent = [m for m in p.sent() if "could not open a ticket" in m.get_content()]
     assert len(sent) == notices
+    for notice in sent:
+        assert "It is kept, set aside where the support team looks" in (
+            notice.get_content()
+        )

@@ -20,7 +20,7 @@ from mailroom.config import Config
 from mailroom.errors import MessageNotFoundError
 from mailroom.fields import extract_fields
 from mailroom.forwards import choose_requester, parse_forwarded_header
-from mailroom.identity import dedupe_key
+from mailroom.identity import dedupe_key, fingerprint, reused_id_key
 from mailroom.mailcheck import unreadable_reason
 from mailroom.messages import DeliveryRequest, MailChange
 from mailroom.mime import parse_mail
@@ -135,6 +135,8 @@ def ingest_fetched(
     # threads the first tied and take the mail for a reply to itself.
     busy = f"mail {key} is being ingested by another worker"
     with working_alone(services, f"ingest|{key}", busy):
+        key = own_key(key, parsed.mail, ledger)
+        unit.note(mail_key=key)
         existing = ledger.mail(key)
         if existing is not None:
             ledger.save_item(item.mailbox, item.item_id, key)
@@ -164,12 +166,27 @@ def decide_and_store(
             reserve_threads(record, parsed.mail, ledger)
     else:
         record = unreadable_record(key, item, unreadable, services)
-    if fetched.original is not None:
-        record = record.model_copy(update={"original": fetched.original})
+    record = record.model_copy(
+        update={"original": fetched.original, "fingerprint": fingerprint(parsed.mail)}
+    )
     store_mail(key, fetched, parsed, services)
     ledger.save_mail(record)
     ledger.save_item(item.mailbox, item.item_id, key)
     return record
+
+
+def own_key(key: str, mail: NormalizedMail, ledger: Ledger) -> str:
+    """Return the key of this mail: `key`, unless another mail holds it.
+
+    Some senders (scanners, scripts, old gateways) give every mail one
+    Message-ID. A record under `key` of a different sender, Date or subject
+    is another mail, and this one gets a key of its own instead of being
+    dropped as its duplicate.
+    """
+    held = ledger.mail(key)
+    if mail.message_id is None or held is None or held.fingerprint is None:
+        return key
+    return key if held.fingerprint == fingerprint(mail) else reused_id_key(key, mail)
 
 
 def unreadable_record(

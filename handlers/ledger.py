@@ -51,6 +51,9 @@ class MailRecord(Model):
     # The blob holding the original MIME when it is not raw_name(key): a
     # mail too large for memory, stored whole while it was fetched.
     original: str | None = None
+    # identity.fingerprint of the mail: another mail under its Message-ID
+    # is told apart by it (None in records written before it was kept).
+    fingerprint: str | None = None
 
 
 class DeliveryRecord(Model):

@@ -53,3 +53,21 @@ def _is_trace(field: bytes) -> bool:
     """Tell whether a header field was added in transit, not by the sender."""
     name = field.partition(b":")[0].strip().lower()
     return name in _TRACE_HEADERS or name.startswith(_TRACE_PREFIXES)
+
+
+def fingerprint(mail: NormalizedMail) -> str:
+    """Return what tells two mails that share a Message-ID apart.
+
+    Copies of one mail keep their sender, Date header and subject whatever
+    route they took; two mails a device or script gave one Message-ID do
+    not, as their Date headers at least differ.
+    """
+    sender = mail.sender.email.lower() if mail.sender else ""
+    basis = "\n".join((sender, mail.header("Date") or "", mail.subject))
+    return hashlib.sha256(basis.encode()).hexdigest()[:32]
+
+
+def reused_id_key(key: str, mail: NormalizedMail) -> str:
+    """Return the key of a mail whose Message-ID another mail holds already."""
+    basis = f"{key}\n{fingerprint(mail)}".encode()
+    return "m-" + hashlib.sha256(basis).hexdigest()[:32]

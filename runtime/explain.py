@@ -19,6 +19,7 @@ from handlers.ingest import (
     decide,
     identity_bytes,
     mail_key,
+    own_key,
     unfinished,
     unreadable_record,
 )
@@ -120,6 +121,7 @@ def decide_arrival(
     key = mail_key(
         item.mailbox, mail, item.item_id or None, identity_bytes(fetched), config
     )
+    key = own_key(key, mail, Ledger(store))
 
     ledger = Ledger(ReadOnlyView(store, [key, arrival.known_as]))
     services = dry_services(config, at)

@@ -166,9 +166,8 @@ def decide_and_store(
             reserve_threads(record, parsed.mail, ledger)
     else:
         record = unreadable_record(key, item, unreadable, services)
-    record = record.model_copy(
-        update={"original": fetched.original, "fingerprint": fingerprint(parsed.mail)}
-    )
+    if fetched.original is not None:
+        record = record.model_copy(update={"original": fetched.original})
     store_mail(key, fetched, parsed, services)
     ledger.save_mail(record)
     ledger.save_item(item.mailbox, item.item_id, key)
@@ -245,6 +244,7 @@ def decide(
         reopen=thread.reopen,
         requester=requester,
         requester_reason=requester_reason,
+        fingerprint=fingerprint(mail),
     )
     return route_record(base, mail, kind, thread, services)
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import AfterValidator, Field, SecretStr
+from pydantic import Field, SecretStr
 
 from mailroom.config_section import Section
-from mailroom.config_values import check_web_url
+from mailroom.config_values import WebUrl
 
 # The keys of mail.graph that each make the app sign in its own way.
 SIGN_IN_KEYS = ("client_secret", "certificate", "certificate_path")
@@ -34,9 +34,7 @@ class GraphConfig(Section):
     certificate: SecretStr | None = None
     certificate_path: str | None = None
     managed_identity_client_id: str | None = None
-    base_url: Annotated[str, AfterValidator(check_web_url)] = (
-        "https://graph.microsoft.com/v1.0"
-    )
+    base_url: WebUrl = "https://graph.microsoft.com/v1.0"
     # Exchange serves one app at most four requests at once per mailbox.
     max_concurrency: int = Field(default=4, ge=1, le=4)
     # When Graph drops a folder's delta link, catch up on this many days.

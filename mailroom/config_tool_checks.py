@@ -1,9 +1,10 @@
-"""Start-up checks of the connected tools: their addresses and sign-in keys.
+"""Start-up checks of the connected tools' sign-in keys.
 
-An adapter reads its section only when its tool is first used, where a
-bad address or two ways to sign in fail as slow retries. These checks read
-each tool's section as the file holds it, so that a bad address is named
-even when another key of the same section is invalid too.
+An adapter reads its section only when its tool is first used, where two
+ways to sign in fail as slow retries. These checks read each tool's
+section as the file holds it, so that they are named even when another key
+of the same section is invalid too. (Addresses are checked by the models:
+config_values.WebUrl.)
 """
 
 from __future__ import annotations
@@ -12,15 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mailroom.config_problems import Location, Problem
-from mailroom.config_values import check_web_url
 
-# The keys of each kind of tool that hold an address Mailroom calls.
-URL_KEYS: dict[str, tuple[str, ...]] = {
-    "jira": ("base_url",),
-    "servicenow": ("instance_url",),
-    "azure_devops": ("organization_url",),
-    "ewm": ("base_url",),
-}
 # Each Jira deployment: its name, its token, and all it signs in with.
 JIRA_TOKENS = {
     "cloud": ("Jira Cloud", "api_token", "email and api_token"),
@@ -31,33 +24,14 @@ SignInCheck = Callable[[Location, dict[str, Any]], list[Problem]]
 
 
 def check_tools(trackers: Any) -> list[Problem]:
-    """Check the addresses and the sign-in keys of every remote tool."""
+    """Check the sign-in keys of every tool that has more than one way."""
     if not isinstance(trackers, dict):
         return []
     problems: list[Problem] = []
     for name, entry in trackers.items():
         kind = entry.get("kind") if isinstance(entry, dict) else None
-        if kind not in URL_KEYS:
-            continue
-        where = ("trackers", str(name), kind)
-        problems += check_addresses(where, entry, URL_KEYS[kind])
-        problems += SIGN_IN_CHECKS.get(kind, no_sign_in_rule)(where, entry)
-    return problems
-
-
-def check_addresses(
-    where: Location, entry: dict[str, Any], keys: tuple[str, ...]
-) -> list[Problem]:
-    """Report each address key that is no absolute http(s) address."""
-    problems = []
-    for key in keys:
-        value = entry.get(key)
-        if not isinstance(value, str):
-            continue  # missing, or not text: the model says so
-        try:
-            check_web_url(value)
-        except ValueError as exc:
-            problems.append(Problem((*where, key), str(exc)))
+        if kind in SIGN_IN_CHECKS:
+            problems += SIGN_IN_CHECKS[kind](("trackers", str(name), kind), entry)
     return problems
 
 
@@ -133,11 +107,6 @@ def check_azure_devops_auth(where: Location, entry: dict[str, Any]) -> list[Prob
                 "identity; remove the token, or set auth to pat",
             )
         ]
-    return []
-
-
-def no_sign_in_rule(where: Location, entry: dict[str, Any]) -> list[Problem]:
-    """Accept any sign-in keys: the kind has one way to sign in."""
     return []
 
 

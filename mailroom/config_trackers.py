@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, SecretStr
 
 from mailroom.config_section import Section
-from mailroom.config_values import check_jira_project, check_local_project
+from mailroom.config_values import WebUrl, check_jira_project, check_local_project
 
 ReplyOnModify = Literal["reply_all", "reply", "none"]
 
@@ -50,7 +50,7 @@ class JiraConfig(ToolSection):
     """Jira Cloud (REST v3) or Data Center (REST v2)."""
 
     kind: Literal["jira"]
-    base_url: str
+    base_url: WebUrl
     deployment: Literal["cloud", "datacenter"] = "cloud"
     project: Annotated[str, AfterValidator(check_jira_project)]
     issue_type: str = "Task"
@@ -69,7 +69,7 @@ class ServiceNowConfig(ToolSection):
     """ServiceNow through the Table and Attachment APIs."""
 
     kind: Literal["servicenow"]
-    instance_url: str
+    instance_url: WebUrl
     table: str = "incident"
     username: str | None = None
     password: SecretStr | None = None
@@ -81,7 +81,7 @@ class AzureDevOpsConfig(ToolSection):
     """Azure DevOps Boards through the Work Item Tracking REST API."""
 
     kind: Literal["azure_devops"]
-    organization_url: str
+    organization_url: WebUrl
     project: str
     work_item_type: str = "Issue"
     # pat: a personal access token; entra: tokens of the Functions app's
@@ -97,7 +97,7 @@ class EwmConfig(ToolSection):
     """IBM Engineering Workflow Management (RTC) through OSLC CM."""
 
     kind: Literal["ewm"]
-    base_url: str
+    base_url: WebUrl
     project_area: str
     username: str | None = None
     password: SecretStr | None = None

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sized
-from typing import TypeVar
+from typing import Annotated, TypeVar
 from urllib.parse import SplitResult, urlsplit
+
+from pydantic import AfterValidator
 
 SizedValue = TypeVar("SizedValue", bound=Sized)
 
@@ -65,6 +67,10 @@ def check_web_url(value: str) -> str:
             "README.md's configuration reference shows"
         )
     return _check_address_alone(value, "Mailroom adds the API's paths to it")
+
+
+# The address of a service Mailroom calls: a tool's or Graph's.
+WebUrl = Annotated[str, AfterValidator(check_web_url)]
 
 
 def is_web_address(value: str) -> bool:

@@ -51,7 +51,8 @@ class ServiceNowClient:
     ) -> None:
         self.name = name
         self.table = checked_name(section.table, f"trackers.{name}.table")
-        self.base = checked_base(section.instance_url, name)
+        # The section's WebUrl check took an http(s) address without a query.
+        self.base = section.instance_url.strip().rstrip("/")
         self._auth, self._credentials = authorization(name, section)
         self._http = http or httpx.Client(timeout=TIMEOUT)
         self._clock = clock
@@ -213,17 +214,6 @@ def authorization(name: str, section: ServiceNowConfig) -> tuple[str, str]:
         f"trackers.{name} needs either oauth_token, or username and password, "
         "but not both; set one of them"
     )
-
-
-def checked_base(url: str, name: str) -> str:
-    """Return the instance URL without a trailing slash, or refuse it."""
-    base = url.strip().rstrip("/")
-    if not base.startswith(("https://", "http://")) or "?" in base:
-        raise ConfigurationError(
-            f"trackers.{name}.instance_url must be the instance's address, such "
-            "as https://example.service-now.com"
-        )
-    return base
 
 
 def checked_name(value: str, setting: str) -> str:

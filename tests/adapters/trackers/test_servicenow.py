@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from adapters.trackers.servicenow import build_tracker
 from adapters.trackers.servicenow_fields import CHOICE_TTL, ChoiceLists
@@ -273,7 +274,6 @@ def test_an_oauth_token_is_sent_as_a_bearer() -> None:
         ({"oauth_token": "t"}, "not both"),
         ({"table": "incident^x"}, "trackers.snow.table"),
         ({"field_map": {"urgency": "Urgency!"}}, "trackers.snow.field_map.urgency"),
-        ({"instance_url": "example.service-now.com"}, "trackers.snow.instance_url"),
     ],
 )
 def test_bad_settings_fail_at_build_naming_the_key(
@@ -282,6 +282,12 @@ def test_bad_settings_fail_at_build_naming_the_key(
     """Each bad setting is named when the tracker is built."""
     with pytest.raises(ConfigurationError, match=setting.replace(".", r"\.")):
         build_tracker("snow", section(**overrides))
+
+
+def test_an_instance_address_without_its_scheme_is_refused_by_the_section() -> None:
+    """The section itself refuses it, before any tracker is built."""
+    with pytest.raises(ValidationError, match="instance_url"):
+        section(instance_url="example.service-now.com")
 
 
 def test_choices_on_the_table_override_those_on_task() -> None:

@@ -83,7 +83,7 @@ def tool_events(
     with invocation(context):
         reader = webhook_reader(tool)
         answer = accept_tool_webhook(
-            tool, headers, req.get_body(), reader, webhook_blobs()
+            tool, headers, req.get_body(), reader, webhook_blobs
         )
     return respond(answer, events)
 

@@ -31,13 +31,15 @@ def accept_tool_webhook(
     headers: dict[str, str],
     body: bytes,
     reader: WebhookReader | None,
-    blobs: BlobStore | None = None,
+    blobs: Callable[[], BlobStore] | None = None,
 ) -> HttpAnswer:
     """Check a tool's webhook with its reader and queue the events it carries.
 
     The reader verifies the tool's signature or credentials; a request that
     fails the check is refused with 401 and nothing is queued. Bodies too
-    large for a queue message go to `blobs`; an event that still does not
+    large for a queue message go to the store `blobs` returns, asked for
+    only then, so that the common small event touches no storage; an event
+    that still does not
     fit is refused with 413, and one that blob storage cannot take now with
     503, so that the tool sends it again.
     """
@@ -71,7 +73,9 @@ def accept_tool_webhook(
         return HttpAnswer(status=202, enqueue=[m for m in messages if m])
 
 
-def queue_message(event: ToolEvent, blobs: BlobStore | None) -> str | None:
+def queue_message(
+    event: ToolEvent, blobs: Callable[[], BlobStore] | None
+) -> str | None:
     """Return the queue message of an event, its body moved to a blob if need be.
 
     None when the event does not fit a queue message even without its body.
@@ -83,7 +87,7 @@ def queue_message(event: ToolEvent, blobs: BlobStore | None) -> str | None:
         return None
 
     name = body_blob_name(event)
-    blobs.put(name, event.body.encode("utf-8"))
+    blobs().put(name, event.body.encode("utf-8"))
     moved = event.model_copy(update={"body": "", "body_blob": name})
     message = moved.model_dump_json()
     return message if fits_queue(message) else None

@@ -29,7 +29,9 @@ def test_a_signed_jira_comment_is_queued_and_mailed_whole(
     def reader(headers: dict[str, str], raw: bytes) -> list[ToolEvent]:
         return read_webhook(section(), "local", headers, raw)
 
-    answer = accept_tool_webhook("local", sign(body), body, reader, p.services.blobs)
+    answer = accept_tool_webhook(
+        "local", sign(body), body, reader, lambda: p.services.blobs
+    )
     assert answer.status == 202
     [message] = answer.enqueue
     assert len(message.encode()) <= QUEUE_MESSAGE_BYTES

@@ -74,5 +74,5 @@ def test_a_blob_store_that_fails_gets_503_so_the_tool_retries(
     """Storage trouble is not the tool's fault and not a refusal."""
     big = EVENT.model_copy(update={"body": "x" * 100_000})
     blobs = ThrottledBlobs(tmp_path)
-    answer = accept_tool_webhook("jira", {}, b"{}", lambda h, b: [big], blobs)
+    answer = accept_tool_webhook("jira", {}, b"{}", lambda h, b: [big], lambda: blobs)
     assert (answer.status, answer.enqueue) == (503, [])

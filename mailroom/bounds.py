@@ -67,9 +67,15 @@ def reply_threading(mail: NormalizedMail) -> tuple[str | None, list[str]]:
     own = mail.message_id if _fits(mail.message_id) else None
     chain = [ref for ref in mail.references if _fits(ref)]
     chain = list(dict.fromkeys([*chain, *([own] if own else [])]))
-    if len(chain) > REFERENCES_KEPT + 1:
-        chain = [chain[0], *chain[-REFERENCES_KEPT:]]
-    return own, chain
+    return own, root_and_newest(chain, REFERENCES_KEPT + 1)
+
+
+def root_and_newest(ids: list[str], count: int) -> list[str]:
+    """Return at most `count` ids of a thread: its first, then the newest.
+
+    RFC 5322 (3.6.4) lets a writer trim References so, keeping the root.
+    """
+    return ids if len(ids) <= count else [ids[0], *ids[len(ids) - count + 1 :]]
 
 
 def _fits(message_id: str | None) -> bool:

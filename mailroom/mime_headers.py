@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
+from mailroom.bounds import root_and_newest
 from mailroom.charsets import decode_bytes, decode_utf8_lenient, resolve_charset
 from mailroom.models import Address, Header, Importance, NormalizedMail
 
@@ -210,7 +211,7 @@ def _thread_ids(message: Message, name: str, defects: list[str]) -> list[str]:
         f"{name} named {len(ids)} message ids; the first and the last "
         f"{MAX_THREAD_IDS - 1} are kept."
     )
-    return [ids[0], *ids[-(MAX_THREAD_IDS - 1) :]]
+    return root_and_newest(ids, MAX_THREAD_IDS)
 
 
 def _importance(message: Message) -> Importance:

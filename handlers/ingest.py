@@ -135,9 +135,8 @@ def ingest_fetched(
     # threads the first tied and take the mail for a reply to itself.
     busy = f"mail {key} is being ingested by another worker"
     with working_alone(services, f"ingest|{key}", busy):
-        key = own_key(key, parsed.mail, ledger)
+        key, existing = own_key(key, parsed.mail, ledger)
         unit.note(mail_key=key)
-        existing = ledger.mail(key)
         if existing is not None:
             ledger.save_item(item.mailbox, item.item_id, key)
             unit.outcome = "duplicate"
@@ -174,18 +173,23 @@ def decide_and_store(
     return record
 
 
-def own_key(key: str, mail: NormalizedMail, ledger: Ledger) -> str:
-    """Return the key of this mail: `key`, unless another mail holds it.
+def own_key(
+    key: str, mail: NormalizedMail, ledger: Ledger
+) -> tuple[str, MailRecord | None]:
+    """Return the key of this mail, and its record if it is known already.
 
-    Some senders (scanners, scripts, old gateways) give every mail one
-    Message-ID. A record under `key` of a different sender, Date or subject
-    is another mail, and this one gets a key of its own instead of being
-    dropped as its duplicate.
+    The key is `key`, unless another mail holds it: some senders (scanners,
+    scripts, old gateways) give every mail one Message-ID. A record under
+    `key` of a different sender, Date or subject is another mail, and this
+    one gets a key of its own instead of being dropped as its duplicate.
     """
     held = ledger.mail(key)
     if mail.message_id is None or held is None or held.fingerprint is None:
-        return key
-    return key if held.fingerprint == fingerprint(mail) else reused_id_key(key, mail)
+        return key, held
+    if held.fingerprint == fingerprint(mail):
+        return key, held
+    own = reused_id_key(key, mail)
+    return own, ledger.mail(own)
 
 
 def unreadable_record(

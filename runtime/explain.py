@@ -121,7 +121,8 @@ def decide_arrival(
     key = mail_key(
         item.mailbox, mail, item.item_id or None, identity_bytes(fetched), config
     )
-    key = own_key(key, mail, Ledger(store))
+    known = Ledger(store)
+    key, seen = own_key(key, mail, known)
 
     ledger = Ledger(ReadOnlyView(store, [key, arrival.known_as]))
     services = dry_services(config, at)
@@ -130,8 +131,6 @@ def decide_arrival(
         record = decide(key, mail, item, services, ledger)
     else:
         record = unreadable_record(key, item, unreadable, services)
-    known = Ledger(store)
-    seen = known.mail(key)
     if seen is None:
         return Decision(record, mail, None, parsed=whole)
     resumed = unfinished(seen, known)
